@@ -22,6 +22,8 @@ glv_config_doc *glv_config_load(const char *path, char **err);
 /* The same from a string (tests, fuzzing); name is used in messages. */
 glv_config_doc *glv_config_parse(const char *name, const char *text, size_t len, char **err);
 void glv_config_free(glv_config_doc *doc);
+/* The name given to load/parse (borrowed). */
+const char *glv_config_name(const glv_config_doc *doc);
 
 /* Validates top-level section `key` against schema (a table ending with
  * key == NULL). A missing section validates as an empty mapping. On success

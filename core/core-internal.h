@@ -73,6 +73,9 @@ void glv_core_free(glv_core *core);
  * table like any plugin. name: copied. Freed with the core. */
 glv_plugin *glv_core_plugin_new(glv_core *core, const char *name);
 
+/* Frees a plugin handle's own memory (not its shared object). */
+void glv_plugin_release(glv_plugin *p);
+
 /* Records a failure of a host call made by p: last_error becomes
  * {"plugin": name, "error": strerror(-err), "message": formatted}.
  * Returns err (a negative errno) so callers can `return glv_fail(...)`. */
@@ -85,7 +88,8 @@ void glv_log_fill_host(glv_host *h);     /* log.c */
 void glv_bus_fill_host(glv_host *h);     /* bus.c */
 void glv_services_fill_host(glv_host *h);/* services.c */
 void glv_timers_fill_host(glv_host *h);  /* timers.c */
-void glv_workers_fill_host(glv_host *h); /* workers.c, password.c */
+void glv_workers_fill_host(glv_host *h); /* workers.c */
+void glv_password_fill_host(glv_host *h);/* password.c */
 void glv_metrics_fill_host(glv_host *h); /* metrics.c */
 void glv_http_fill_host(glv_host *h);    /* http_*.c */
 void glv_ws_fill_host(glv_host *h);      /* ws_*.c */

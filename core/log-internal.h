@@ -8,6 +8,8 @@
 #include <galvani/common.h>
 #include <stdarg.h>
 
+#include "core-internal.h"
+
 /* Messages above this priority number are dropped (default GLV_LOG_INFO). */
 void glv_log_set_level(int max_priority);
 int glv_log_level(void);

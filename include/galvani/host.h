@@ -76,8 +76,10 @@ typedef struct glv_host {
 
     /* ---- ABI 0.1: hooks bus (see hooks.h) ---- */
 
-    /* Declares an event owned by this plugin. Declare in init. -EEXIST when
-     * another plugin declared the same name. */
+    /* Declares an event this plugin emits or runs. Declare in init. Several
+     * plugins may declare one event (two transports emit the same charger
+     * events); listeners get the lowest declared data version. -EEXIST when
+     * it is already declared with the other kind. */
     int (*event_declare)(glv_plugin *p, const char *event, glv_event_kind kind,
                          uint32_t data_version);
     /* Adds a filter; returns a subscription id (> 0). data_version: the
