@@ -1,0 +1,56 @@
+/* galvanid — the galvani daemon. */
+#include "daemon-internal.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: galvanid [-c FILE] [-t [-v]] [--version]\n"
+                 "  -c FILE    configuration file (default /etc/galvani/galvani.yaml)\n"
+                 "  -t         check configuration, plugins and database, then exit 0/1\n"
+                 "  -v         with -t: also print each plugin's configuration (secrets hidden)\n"
+                 "  --version  print the version and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0, 0, 0, 0}};
+    const char *config = "/etc/galvani/galvani.yaml";
+    int check = 0, verbose = 0, c;
+    while ((c = getopt_long(argc, argv, "c:tvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 't':
+            check = 1;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'V':
+            printf("galvanid %s (plugin ABI %d.%d)\n", GLV_VERSION, GLV_ABI_MAJOR, GLV_ABI_MINOR);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    glv_daemon *d = glv_daemon_new(config);
+    if (!d)
+        return 1;
+    int rc = check ? glv_daemon_check(d, stdout, verbose) : glv_daemon_run(d);
+    glv_daemon_free(d);
+    return rc;
+}
