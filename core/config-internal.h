@@ -47,4 +47,12 @@ char *glv_config_where(const glv_config_doc *doc, const char *key);
  * (for printing by galvanid -t). New reference. */
 json_t *glv_config_redact(const json_t *section, const glv_config_field *schema);
 
+/* Compares two validated versions of a section (before and after a reload).
+ * Returns NULL when every difference lies under a RELOADABLE field, else the
+ * malloc'd path of the first changed value that needs a restart
+ * ("listeners[0].port"; "" when a whole section is not an object). A
+ * RELOADABLE OBJECT covers everything below it. */
+char *glv_config_fixed_change(const json_t *before, const json_t *after,
+                              const glv_config_field *schema);
+
 #endif

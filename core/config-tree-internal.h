@@ -27,8 +27,8 @@ typedef enum glv_cfg_kind {
  * never containing a NUL); a mapping holds key, value, key, value… in items
  * (keys are scalars, unique); a sequence holds its items. */
 typedef struct glv_cfg_node {
-    uint8_t kind;  /* glv_cfg_kind */
-    bool quoted;   /* scalar written in quotes or as a block scalar */
+    uint8_t kind; /* glv_cfg_kind */
+    bool quoted;  /* scalar written in quotes or as a block scalar */
     uint32_t line;
     uint32_t column;
     size_t count; /* scalar: text length; mapping: 2 × pairs; sequence: items */

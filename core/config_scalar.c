@@ -71,8 +71,7 @@ struct unit {
     int64_t factor;
 };
 
-static int scan_with_units(const char *text, const struct unit *units, bool fold_case,
-                           int64_t *out)
+static int scan_with_units(const char *text, const struct unit *units, bool fold_case, int64_t *out)
 {
     const char *p = text;
     uint64_t v;
@@ -91,7 +90,7 @@ static int scan_with_units(const char *text, const struct unit *units, bool fold
 }
 
 static const struct unit duration_units[] = {
-    {"", 1},         {"ms", 1},       {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000},
+    {"", 1},         {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000},
     {"d", 86400000}, {NULL, 0},
 };
 
@@ -107,15 +106,15 @@ static const struct unit size_units[] = {
     {"k", KIB},
     {"kb", KIB},
     {"kib", KIB},
-    {"m", KIB * KIB},
-    {"mb", KIB * KIB},
-    {"mib", KIB * KIB},
-    {"g", KIB * KIB * KIB},
-    {"gb", KIB * KIB * KIB},
-    {"gib", KIB * KIB * KIB},
-    {"t", KIB * KIB * KIB * KIB},
-    {"tb", KIB * KIB * KIB * KIB},
-    {"tib", KIB * KIB * KIB * KIB},
+    {"m", KIB *KIB},
+    {"mb", KIB *KIB},
+    {"mib", KIB *KIB},
+    {"g", KIB *KIB *KIB},
+    {"gb", KIB *KIB *KIB},
+    {"gib", KIB *KIB *KIB},
+    {"t", KIB *KIB *KIB *KIB},
+    {"tb", KIB *KIB *KIB *KIB},
+    {"tib", KIB *KIB *KIB *KIB},
     {NULL, 0},
 };
 
@@ -163,7 +162,10 @@ void glv_cfg_format_duration(int64_t ms, char *buf, size_t size)
 void glv_cfg_format_size(int64_t bytes, char *buf, size_t size)
 {
     static const struct unit units[] = {
-        {"T", KIB * KIB * KIB * KIB}, {"G", KIB * KIB * KIB}, {"M", KIB * KIB}, {"k", KIB},
+        {"T", KIB * KIB * KIB * KIB},
+        {"G", KIB * KIB * KIB},
+        {"M", KIB * KIB},
+        {"k", KIB},
         {NULL, 0},
     };
     format_units(bytes, units, buf, size);

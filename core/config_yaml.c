@@ -49,8 +49,7 @@ void glv_cfg_node_free(glv_cfg_node *node)
     free(node);
 }
 
-static int fail_at(builder *b, size_t line, size_t column, const char *fmt, ...)
-    GLV_PRINTF(4, 5);
+static int fail_at(builder *b, size_t line, size_t column, const char *fmt, ...) GLV_PRINTF(4, 5);
 
 static int fail_at(builder *b, size_t line, size_t column, const char *fmt, ...)
 {
@@ -177,9 +176,9 @@ static int attach(builder *b, glv_cfg_node *node)
             if (key_equal(k, node)) {
                 char shown[64];
                 glv_cfg_quote(node->u.text, shown, sizeof(shown));
-                int rc = fail_at(b, node->line, node->column,
-                                 "duplicate key '%s' (first seen at %u:%u)", shown, k->line,
-                                 k->column);
+                int rc =
+                    fail_at(b, node->line, node->column, "duplicate key '%s' (first seen at %u:%u)",
+                            shown, k->line, k->column);
                 glv_cfg_node_free(node);
                 return rc;
             }
@@ -256,8 +255,7 @@ static int check_plain(builder *b, const yaml_event_t *ev)
         return 0;
     }
     if (anchor != NULL)
-        return fail_mark(b, ev->start_mark, "anchors are not allowed (&%s)",
-                         (const char *)anchor);
+        return fail_mark(b, ev->start_mark, "anchors are not allowed (&%s)", (const char *)anchor);
     if (tag != NULL)
         return fail_mark(b, ev->start_mark, "tags are not allowed (%s)", (const char *)tag);
     return 0;
