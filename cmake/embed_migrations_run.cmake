@@ -1,4 +1,5 @@
 # Script mode: cmake -DOUT=... -DSYMBOL=... -DDIR=... -P embed_migrations_run.cmake
+cmake_policy(VERSION 3.18)
 file(GLOB files "${DIR}/*.sql")
 list(SORT files)
 set(body "/* generated from ${DIR}; do not edit */\n#include <galvani/db.h>\n\nconst glv_migration ${SYMBOL}[] = {\n")

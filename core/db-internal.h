@@ -181,6 +181,7 @@ struct glv_db {
     glv_db_group group;
     glv_db_conn *listen_conn; /* NULL until the first LISTEN */
     glv_db_listener *listeners;
+    glv_db_op *listen_head, *listen_tail; /* LISTEN commands to send */
     int draining;
     glv_callback_fn drain_done;
     void *drain_arg;
@@ -205,6 +206,8 @@ void glv_db_conn_release(glv_db_conn *c);
 /* Opens (or reopens) a connection on the loop. */
 void glv_db_conn_open(glv_db_conn *c);
 void glv_db_conn_close(glv_db_conn *c);
+/* A connection outside the pool for LISTEN (not yet opened). NULL on ENOMEM. */
+glv_db_conn *glv_db_listen_conn_new(glv_db *db);
 /* Delivers op's failure on a later loop turn, then frees op. */
 void glv_db_fail_later(glv_db *db, glv_db_op *op, const char *sqlstate, const char *fmt, ...)
     GLV_PRINTF(4, 5);
@@ -260,5 +263,14 @@ void glv_db_listen_done(glv_db_conn *c, glv_db_op *op);
 void glv_db_listen_broken(glv_db *db);
 void glv_db_listen_deliver(glv_db_conn *c); /* reads PQnotifies */
 void glv_db_listen_free_all(glv_db *db);
+
+/* Host table entries (db_host.c fills them in). */
+int glv_db_host_begin(glv_plugin *p, glv_db_txn_fn ready, void *arg);
+int glv_db_host_txn_query(glv_db_txn *txn, const char *sql, int nparams,
+                          const char *const *params, glv_db_result_fn done, void *arg);
+int glv_db_host_commit(glv_db_txn *txn, glv_db_result_fn done, void *arg);
+void glv_db_host_rollback(glv_db_txn *txn);
+int glv_db_host_listen(glv_plugin *p, const char *channel, glv_db_notify_fn fn, void *arg);
+int glv_db_host_notify(glv_plugin *p, const char *channel, const char *payload);
 
 #endif
