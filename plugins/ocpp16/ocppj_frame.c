@@ -1,0 +1,370 @@
+/* OCPP-J 1.6 message framing: CALL / CALLRESULT / CALLERROR parsing and writing. */
+#include "ocppj_frame.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((format(printf, 3, 4))) static int
+refuse(struct glv_ocppj_parse_error *err, enum glv_ocpp16_error code, const char *fmt, ...)
+{
+    if (err != NULL) {
+        err->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->description, sizeof(err->description), fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+static const char *frame_name(enum glv_ocppj_type type)
+{
+    switch (type) {
+    case GLV_OCPPJ_CALL:
+        return "CALL";
+    case GLV_OCPPJ_CALLRESULT:
+        return "CALLRESULT";
+    default:
+        return "CALLERROR";
+    }
+}
+
+static void lenient_warn(const struct glv_ocpp16_validate_opts *opts, const char *what)
+{
+    if (opts->warn != NULL)
+        opts->warn(opts->warn_arg, "", what);
+}
+
+static int parse_call(json_t *root, unsigned peer, struct glv_ocppj_frame *frame,
+                      struct glv_ocppj_parse_error *err)
+{
+    json_t *action = json_array_get(root, 2);
+    json_t *payload = json_array_get(root, 3);
+    if (!json_is_string(action))
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "CALL action is not a string");
+    frame->action = json_string_value(action);
+    if (!json_is_object(payload))
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "CALL payload is not a JSON object");
+    frame->payload = payload;
+
+    char name[48];
+    size_t alen = json_string_length(action);
+    snprintf(name, sizeof(name), "%.*s%s", (int)(alen < 40 ? alen : 40), frame->action,
+             alen > 40 ? "..." : "");
+    for (char *c = name; *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == '\'')
+            *c = '?';
+    const struct glv_ocpp16_action *def =
+        strlen(frame->action) == alen ? glv_ocpp16_action_find(frame->action) : NULL;
+    if (def == NULL)
+        return refuse(err, GLV_OCPP16_NOT_IMPLEMENTED, "unknown action '%s'", name);
+    frame->action_def = def;
+    if ((def->senders & peer) == 0)
+        return refuse(err, GLV_OCPP16_NOT_SUPPORTED, "action '%s' is not sent by a %s", name,
+                      peer == GLV_OCPP16_FROM_CHARGER ? "charge point" : "central system");
+    return 0;
+}
+
+static int parse_callerror(json_t *root, const struct glv_ocpp16_validate_opts *opts,
+                           struct glv_ocppj_frame *frame, struct glv_ocppj_parse_error *err)
+{
+    json_t *code = json_array_get(root, 2);
+    json_t *description = json_array_get(root, 3);
+    json_t *details = json_array_get(root, 4);
+    if (!json_is_string(code))
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "CALLERROR errorCode is not a string");
+    if (!json_is_string(description))
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION,
+                      "CALLERROR errorDescription is not a string");
+    if (details == NULL) {
+        lenient_warn(opts, "CALLERROR without errorDetails");
+    } else if (json_is_null(details) && opts->lenient) {
+        lenient_warn(opts, "CALLERROR with null errorDetails");
+        details = NULL;
+    } else if (!json_is_object(details)) {
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION,
+                      "CALLERROR errorDetails is not a JSON object");
+    }
+    frame->error_code_name = json_string_value(code);
+    if (!glv_ocpp16_error_from_name(frame->error_code_name, &frame->error_code))
+        frame->error_code = GLV_OCPP16_GENERIC_ERROR;
+    frame->error_description = json_string_value(description);
+    frame->payload = details;
+    return 0;
+}
+
+int glv_ocppj_parse(const char *text, size_t len, unsigned peer,
+                    const struct glv_ocpp16_validate_opts *opts, struct glv_ocppj_frame *frame,
+                    struct glv_ocppj_parse_error *err)
+{
+    static const struct glv_ocpp16_validate_opts strict = {.lenient = false};
+    if (opts == NULL)
+        opts = &strict;
+    memset(frame, 0, sizeof(*frame));
+    if (err != NULL) {
+        err->code = GLV_OCPP16_OK;
+        err->can_reply = false;
+        err->description[0] = '\0';
+    }
+    if (text == NULL)
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "empty message");
+
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "not valid JSON: %s (column %d)",
+                      jerr.text, jerr.column);
+    frame->root = root;
+    if (!json_is_array(root))
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "message is not a JSON array");
+
+    size_t count = json_array_size(root);
+    json_t *type = json_array_get(root, 0);
+    json_t *id = json_array_get(root, 1);
+    if (json_is_string(id)) {
+        frame->id = json_string_value(id);
+        frame->id_len = json_string_length(id);
+    }
+    if (!json_is_integer(type))
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "message type is not an integer");
+    json_int_t t = json_integer_value(type);
+    if (t == GLV_OCPPJ_CALL || t == GLV_OCPPJ_CALLRESULT || t == GLV_OCPPJ_CALLERROR)
+        frame->type = (enum glv_ocppj_type)t;
+    /* Anything that is not a response may be answered once its id is known. */
+    if (err != NULL)
+        err->can_reply = frame->type != GLV_OCPPJ_CALLRESULT &&
+                         frame->type != GLV_OCPPJ_CALLERROR && frame->id != NULL &&
+                         frame->id_len > 0 && strlen(frame->id) == frame->id_len;
+    if (frame->type == GLV_OCPPJ_UNKNOWN)
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "unknown message type %lld",
+                      (long long)t);
+
+    size_t want = frame->type == GLV_OCPPJ_CALL ? 4 : frame->type == GLV_OCPPJ_CALLRESULT ? 3 : 5;
+    bool short_error = frame->type == GLV_OCPPJ_CALLERROR && count == 4 && opts->lenient;
+    if (count != want && !short_error)
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "%s must have %zu elements, not %zu",
+                      frame_name(frame->type), want, count);
+    if (frame->id == NULL)
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "message id is not a string");
+    if (frame->id_len == 0)
+        return refuse(err, GLV_OCPP16_PROTOCOL_ERROR, "message id is empty");
+    if (strlen(frame->id) != frame->id_len)
+        return refuse(err, GLV_OCPP16_PROTOCOL_ERROR, "message id contains a NUL character");
+    if (frame->id_len > GLV_OCPPJ_ID_MAX && utf8_chars(frame->id, frame->id_len) > GLV_OCPPJ_ID_MAX)
+        return refuse(err, GLV_OCPP16_PROTOCOL_ERROR, "message id longer than %d characters",
+                      GLV_OCPPJ_ID_MAX);
+
+    switch (frame->type) {
+    case GLV_OCPPJ_CALL:
+        return parse_call(root, peer, frame, err);
+    case GLV_OCPPJ_CALLRESULT:
+        frame->payload = json_array_get(root, 2);
+        if (!json_is_object(frame->payload))
+            return refuse(err, GLV_OCPP16_FORMATION_VIOLATION,
+                          "CALLRESULT payload is not a JSON object");
+        return 0;
+    default:
+        return parse_callerror(root, opts, frame, err);
+    }
+}
+
+void glv_ocppj_frame_clear(struct glv_ocppj_frame *frame)
+{
+    if (frame == NULL)
+        return;
+    json_decref(frame->root);
+    memset(frame, 0, sizeof(*frame));
+}
+
+/* ---- writing ---- */
+
+struct out_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+
+static bool reserve(struct out_buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap > 0 ? b->cap : 128;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (p == NULL) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+static void put_raw(struct out_buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+/* Writes s (n bytes) as a JSON string literal. */
+static void put_string(struct out_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    put_raw(b, "\"", 1);
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put_raw(b, s + start, i - start);
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t elen = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0xf];
+            elen = 6;
+        }
+        put_raw(b, esc, elen);
+        start = i + 1;
+    }
+    put_raw(b, s + start, n - start);
+    put_raw(b, "\"", 1);
+}
+
+static void put_json(struct out_buf *b, const json_t *value)
+{
+    if (b->failed)
+        return;
+    size_t room = b->cap > b->len ? b->cap - b->len - 1 : 0;
+    size_t need = json_dumpb(value, room > 0 ? b->data + b->len : NULL, room, JSON_COMPACT);
+    if (need == 0) {
+        b->failed = true;
+        return;
+    }
+    if (need > room) {
+        if (!reserve(b, need))
+            return;
+        room = b->cap - b->len - 1;
+        if (json_dumpb(value, b->data + b->len, room, JSON_COMPACT) != need) {
+            b->failed = true;
+            return;
+        }
+    }
+    b->len += need;
+    b->data[b->len] = '\0';
+}
+
+static int finish(struct out_buf *b, char **out, size_t *out_len)
+{
+    if (b->failed) {
+        free(b->data);
+        return -ENOMEM;
+    }
+    *out = b->data;
+    if (out_len != NULL)
+        *out_len = b->len;
+    return 0;
+}
+
+int glv_ocppj_write_call(const char *id, const char *action, json_t *payload, char **out,
+                         size_t *out_len)
+{
+    if (id == NULL || action == NULL || *action == '\0' || !json_is_object(payload) || out == NULL)
+        return -EINVAL;
+    size_t id_len = strlen(id);
+    if (id_len == 0 || utf8_chars(id, id_len) > GLV_OCPPJ_ID_MAX)
+        return -EINVAL;
+    struct out_buf b = {0};
+    put_raw(&b, "[2,", 3);
+    put_string(&b, id, id_len);
+    put_raw(&b, ",", 1);
+    put_string(&b, action, strlen(action));
+    put_raw(&b, ",", 1);
+    put_json(&b, payload);
+    put_raw(&b, "]", 1);
+    return finish(&b, out, out_len);
+}
+
+int glv_ocppj_write_result(const char *id, json_t *payload, char **out, size_t *out_len)
+{
+    if (id == NULL || !json_is_object(payload) || out == NULL)
+        return -EINVAL;
+    struct out_buf b = {0};
+    put_raw(&b, "[3,", 3);
+    put_string(&b, id, strlen(id));
+    put_raw(&b, ",", 1);
+    put_json(&b, payload);
+    put_raw(&b, "]", 1);
+    return finish(&b, out, out_len);
+}
+
+/* Length of description cut to at most max bytes without splitting a character. */
+static size_t cut_utf8(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return n;
+}
+
+int glv_ocppj_write_error(const char *id, enum glv_ocpp16_error code, const char *description,
+                          json_t *details, char **out, size_t *out_len)
+{
+    const char *name = glv_ocpp16_error_name(code);
+    if (id == NULL || name == NULL || out == NULL || (details != NULL && !json_is_object(details)))
+        return -EINVAL;
+    if (description == NULL)
+        description = "";
+    struct out_buf b = {0};
+    put_raw(&b, "[4,", 3);
+    put_string(&b, id, strlen(id));
+    put_raw(&b, ",", 1);
+    put_string(&b, name, strlen(name));
+    put_raw(&b, ",", 1);
+    put_string(&b, description, cut_utf8(description, GLV_OCPPJ_DESCRIPTION_MAX));
+    put_raw(&b, ",", 1);
+    if (details != NULL)
+        put_json(&b, details);
+    else
+        put_raw(&b, "{}", 2);
+    put_raw(&b, "]", 1);
+    return finish(&b, out, out_len);
+}
