@@ -21,7 +21,15 @@ struct glv_config_doc {
     glv_cfg_node *root; /* a mapping */
 };
 
-/* State of one parse: the libyaml parser and the stack of open containers. */
+/* Index of the keys seen so far, for duplicate detection in linear time:
+ * open addressing on (mapping, key text). */
+typedef struct key_slot {
+    const glv_cfg_node *map;
+    const glv_cfg_node *key;
+} key_slot;
+
+/* State of one parse: the libyaml parser, the stack of open containers and
+ * the key index. */
 typedef struct builder {
     const char *name;
     const char *text;
@@ -32,6 +40,8 @@ typedef struct builder {
     int depth;
     int documents;
     bool root_must_be_mapping;
+    key_slot *keys;
+    size_t keys_cap, keys_used;
     char *err;
 } builder;
 
@@ -135,6 +145,60 @@ static bool key_equal(const glv_cfg_node *a, const glv_cfg_node *b)
     return a->count == b->count && memcmp(a->u.text, b->u.text, a->count) == 0;
 }
 
+static size_t key_hash(const glv_cfg_node *map, const glv_cfg_node *key)
+{
+    uint64_t h = 14695981039346656037ull ^ (uint64_t)(uintptr_t)map;
+    for (size_t i = 0; i < key->count; i++) {
+        h ^= (unsigned char)key->u.text[i];
+        h *= 1099511628211ull;
+    }
+    return (size_t)(h ^ (h >> 31));
+}
+
+/* The key of `map` equal to `key` seen before, or NULL. */
+static const glv_cfg_node *key_find(const builder *b, const glv_cfg_node *map,
+                                    const glv_cfg_node *key)
+{
+    if (b->keys_cap == 0)
+        return NULL;
+    for (size_t i = key_hash(map, key) & (b->keys_cap - 1);; i = (i + 1) & (b->keys_cap - 1)) {
+        const key_slot *s = &b->keys[i];
+        if (s->key == NULL)
+            return NULL;
+        if (s->map == map && key_equal(s->key, key))
+            return s->key;
+    }
+}
+
+static void key_place(key_slot *slots, size_t cap, const glv_cfg_node *map, const glv_cfg_node *key)
+{
+    size_t i = key_hash(map, key) & (cap - 1);
+    while (slots[i].key != NULL)
+        i = (i + 1) & (cap - 1);
+    slots[i].map = map;
+    slots[i].key = key;
+}
+
+/* Records a key of map (borrowed: it lives in the tree). */
+static int key_record(builder *b, const glv_cfg_node *map, const glv_cfg_node *key)
+{
+    if ((b->keys_used + 1) * 2 > b->keys_cap) {
+        size_t cap = b->keys_cap ? b->keys_cap * 2 : 64;
+        key_slot *slots = calloc(cap, sizeof(*slots));
+        if (slots == NULL)
+            return fail_at(b, key->line, key->column, "out of memory");
+        for (size_t i = 0; i < b->keys_cap; i++)
+            if (b->keys[i].key != NULL)
+                key_place(slots, cap, b->keys[i].map, b->keys[i].key);
+        free(b->keys);
+        b->keys = slots;
+        b->keys_cap = cap;
+    }
+    key_place(b->keys, b->keys_cap, map, key);
+    b->keys_used++;
+    return 0;
+}
+
 static const char *kind_name(glv_cfg_kind kind)
 {
     switch (kind) {
@@ -164,30 +228,30 @@ static int attach(builder *b, glv_cfg_node *node)
         return 0;
     }
     glv_cfg_node *parent = b->stack[b->depth - 1];
-    if (parent->kind == GLV_CFG_NODE_MAPPING && parent->count % 2 == 0) {
+    bool is_key = parent->kind == GLV_CFG_NODE_MAPPING && parent->count % 2 == 0;
+    if (is_key) {
         if (node->kind != GLV_CFG_NODE_SCALAR) {
             int rc = fail_at(b, node->line, node->column, "a key must be a scalar, got %s",
                              kind_name(node->kind));
             glv_cfg_node_free(node);
             return rc;
         }
-        for (size_t i = 0; i < parent->count; i += 2) {
-            const glv_cfg_node *k = parent->u.items[i];
-            if (key_equal(k, node)) {
-                char shown[64];
-                glv_cfg_quote(node->u.text, shown, sizeof(shown));
-                int rc =
-                    fail_at(b, node->line, node->column, "duplicate key '%s' (first seen at %u:%u)",
-                            shown, k->line, k->column);
-                glv_cfg_node_free(node);
-                return rc;
-            }
+        const glv_cfg_node *k = key_find(b, parent, node);
+        if (k != NULL) {
+            char shown[64];
+            glv_cfg_quote(node->u.text, shown, sizeof(shown));
+            int rc = fail_at(b, node->line, node->column,
+                             "duplicate key '%s' (first seen at %u:%u)", shown, k->line, k->column);
+            glv_cfg_node_free(node);
+            return rc;
         }
     }
     int rc = append(b, parent, node);
-    if (rc < 0)
+    if (rc < 0) {
         glv_cfg_node_free(node);
-    return rc;
+        return rc;
+    }
+    return is_key ? key_record(b, parent, node) : 0;
 }
 
 static int on_scalar(builder *b, const yaml_event_t *ev)
@@ -224,6 +288,18 @@ static int on_start(builder *b, const yaml_event_t *ev, glv_cfg_kind kind)
         return rc;
     b->stack[b->depth++] = n;
     return 0;
+}
+
+/* Gives back the unused part of a closed container's array. */
+static void shrink(glv_cfg_node *n)
+{
+    if (n->count == 0 || n->count == n->cap)
+        return;
+    glv_cfg_node **items = realloc(n->u.items, n->count * sizeof(*items));
+    if (items != NULL) {
+        n->u.items = items;
+        n->cap = n->count;
+    }
 }
 
 /* Refuses what this configuration language leaves out of YAML. */
@@ -275,7 +351,7 @@ static int handle(builder *b, const yaml_event_t *ev)
         return on_start(b, ev, GLV_CFG_NODE_MAPPING);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
-        b->depth--;
+        shrink(b->stack[--b->depth]);
         return 0;
     default:
         return 0;
@@ -301,6 +377,8 @@ static int build(builder *b)
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&b->parser);
+    free(b->keys);
+    b->keys = NULL;
     if (rc < 0) {
         glv_cfg_node_free(b->root);
         b->root = NULL;
