@@ -67,7 +67,7 @@ typedef struct glv_db_waiter glv_db_waiter;
 typedef struct glv_db_listener glv_db_listener;
 
 struct glv_db_result {
-    PGresult *pg;         /* owned, or NULL for an error made by the host */
+    PGresult *pg; /* owned, or NULL for an error made by the host */
     int ok;
     const char *error;    /* NULL on success */
     const char *sqlstate; /* NULL on success */
@@ -139,8 +139,8 @@ struct glv_db_conn {
     struct event *ev_timer; /* reconnect backoff / connect deadline */
     uint32_t backoff_ms;
     glv_db_stmt_cache cache;
-    glv_db_op *op;  /* in flight */
-    PGresult *acc;  /* result of the command in flight so far */
+    glv_db_op *op; /* in flight */
+    PGresult *acc; /* result of the command in flight so far */
     enum glv_db_owner owner;
     void *owner_ptr;
     glv_db_op init_op;
@@ -175,8 +175,8 @@ struct glv_db {
     int started;
     glv_db_waiter *wait_head, *wait_tail;
     size_t nwait;
-    struct event *ev_tick;  /* queue timeouts */
-    struct event *ev_fail;  /* delivers failures made off the loop path */
+    struct event *ev_tick; /* queue timeouts */
+    struct event *ev_fail; /* delivers failures made off the loop path */
     glv_db_op *fail_head, *fail_tail;
     glv_db_group group;
     glv_db_conn *listen_conn; /* NULL until the first LISTEN */
@@ -219,7 +219,7 @@ void glv_db_count(glv_db *db, const glv_db_op *op);
 glv_db_op *glv_db_op_new(enum glv_db_op_kind kind, const char *sql, int nparams,
                          const char *const *params, glv_db_result_fn done, void *arg);
 void glv_db_op_init_static(glv_db_op *op, const char *sql); /* SIMPLE, internal */
-void glv_db_op_free(glv_db_op *op); /* also its result */
+void glv_db_op_free(glv_db_op *op);                         /* also its result */
 /* Starts op (PREPARE first when needed). 0, or -1 when libpq refused. */
 int glv_db_op_start(glv_db_conn *c, glv_db_op *op);
 /* A command of op finished with res (stolen). Returns 1 when op went on
@@ -266,8 +266,8 @@ void glv_db_listen_free_all(glv_db *db);
 
 /* Host table entries (db_host.c fills them in). */
 int glv_db_host_begin(glv_plugin *p, glv_db_txn_fn ready, void *arg);
-int glv_db_host_txn_query(glv_db_txn *txn, const char *sql, int nparams,
-                          const char *const *params, glv_db_result_fn done, void *arg);
+int glv_db_host_txn_query(glv_db_txn *txn, const char *sql, int nparams, const char *const *params,
+                          glv_db_result_fn done, void *arg);
 int glv_db_host_commit(glv_db_txn *txn, glv_db_result_fn done, void *arg);
 void glv_db_host_rollback(glv_db_txn *txn);
 int glv_db_host_listen(glv_plugin *p, const char *channel, glv_db_notify_fn fn, void *arg);

@@ -14,14 +14,13 @@
 /* Serializes migrators across processes: pg_advisory_lock key "glvmigr". */
 #define GLV_MIGRATE_LOCK_KEY "29113207593051506"
 
-static const char create_version_table[] =
-    "CREATE TABLE IF NOT EXISTS glv_schema_version ("
-    " component text NOT NULL,"
-    " version integer NOT NULL CHECK (version > 0),"
-    " name text NOT NULL,"
-    " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now(),"
-    " PRIMARY KEY (component, version))";
+static const char create_version_table[] = "CREATE TABLE IF NOT EXISTS glv_schema_version ("
+                                           " component text NOT NULL,"
+                                           " version integer NOT NULL CHECK (version > 0),"
+                                           " name text NOT NULL,"
+                                           " checksum text NOT NULL,"
+                                           " applied_at timestamptz NOT NULL DEFAULT now(),"
+                                           " PRIMARY KEY (component, version))";
 
 static int set_err(char **err, const char *fmt, ...) GLV_PRINTF(2, 3);
 static int set_err(char **err, const char *fmt, ...)
@@ -46,9 +45,7 @@ static const char *pq_msg(const char *m, char *buf, size_t len)
     return buf;
 }
 
-static void quiet_notices(void *arg, const char *message)
-{
-}
+static void quiet_notices(void *arg, const char *message) {}
 
 static PGconn *connect_blocking(const char *conninfo, char **err)
 {

@@ -185,8 +185,8 @@ int glv_db_host_notify(glv_plugin *p, const char *channel, const char *payload)
         return glv_fail(p, -EMSGSIZE, "db_notify: payload longer than %u bytes",
                         GLV_DB_PAYLOAD_MAX);
     const char *params[2] = {channel, payload};
-    glv_db_op *op = glv_db_op_new(GLV_DB_OP_PREPARED, "SELECT pg_notify($1, $2)", 2, params,
-                                  notify_done, NULL);
+    glv_db_op *op =
+        glv_db_op_new(GLV_DB_OP_PREPARED, "SELECT pg_notify($1, $2)", 2, params, notify_done, NULL);
     if (!op)
         return glv_fail(p, -ENOMEM, "db_notify: out of memory");
     return glv_db_query_submit(db, op);

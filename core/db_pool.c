@@ -431,8 +431,8 @@ static void connect_poll(glv_db_conn *c)
     }
     if (c->ev_read)
         event_free(c->ev_read);
-    c->ev_read = event_new(db->core->base, fd,
-                           st == PGRES_POLLING_READING ? EV_READ : EV_WRITE, connect_cb, c);
+    c->ev_read = event_new(db->core->base, fd, st == PGRES_POLLING_READING ? EV_READ : EV_WRITE,
+                           connect_cb, c);
     c->fd = fd;
     if (!c->ev_read || event_add(c->ev_read, NULL) != 0)
         connect_failed(c);

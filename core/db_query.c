@@ -36,7 +36,6 @@ void glv_db_query_done(glv_db_conn *c, glv_db_op *op)
 
 void glv_db_query_broken(glv_db *db, glv_db_op *op)
 {
-    glv_db_fail_later(db, op, "08006",
-                      "connection to PostgreSQL lost while the statement ran (%s)",
+    glv_db_fail_later(db, op, "08006", "connection to PostgreSQL lost while the statement ran (%s)",
                       db->last_error);
 }

@@ -176,8 +176,8 @@ int glv_db_op_start(glv_db_conn *c, glv_db_op *op)
         return send_execute(c, op);
     case -1:
         op->step = 2;
-        return PQsendQueryParams(c->pg, op->sql, op->nparams, NULL,
-                                 (const char *const *)op->params, NULL, NULL, 0)
+        return PQsendQueryParams(c->pg, op->sql, op->nparams, NULL, (const char *const *)op->params,
+                                 NULL, NULL, 0)
                    ? 0
                    : -1;
     default: {

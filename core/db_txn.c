@@ -227,8 +227,8 @@ int glv_db_host_begin(glv_plugin *p, glv_db_txn_fn ready, void *arg)
     return 0;
 }
 
-int glv_db_host_txn_query(glv_db_txn *txn, const char *sql, int nparams,
-                          const char *const *params, glv_db_result_fn done, void *arg)
+int glv_db_host_txn_query(glv_db_txn *txn, const char *sql, int nparams, const char *const *params,
+                          glv_db_result_fn done, void *arg)
 {
     if (!txn)
         return -EINVAL;

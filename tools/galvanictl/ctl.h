@@ -13,9 +13,9 @@
 #include "db-internal.h"
 
 typedef struct glv_ctl_env {
-    const char *config_path;         /* borrowed: the configuration file */
-    const char *conninfo;            /* borrowed: database.conninfo, or NULL */
-    const glv_migration_set *sets;   /* borrowed: core first, then configured plugins */
+    const char *config_path;       /* borrowed: the configuration file */
+    const char *conninfo;          /* borrowed: database.conninfo, or NULL */
+    const glv_migration_set *sets; /* borrowed: core first, then configured plugins */
     size_t nsets;
 } glv_ctl_env;
 
