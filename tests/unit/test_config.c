@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- helpers ---- */
 
@@ -298,6 +299,41 @@ START_TEST(test_load_file_errors)
     ck_assert_ptr_null(glv_config_load("/", &err));
     ck_assert_str_eq(err, "/: cannot read: Is a directory");
     free(err);
+}
+END_TEST
+
+START_TEST(test_load_reports_path)
+{
+    char path[] = "/tmp/glv-config-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("galvani:\n  workers: 2\ngalvani: {}\n", f);
+    fclose(f);
+    char *err = NULL;
+    ck_assert_ptr_null(glv_config_load(path, &err));
+    char expected[128];
+    snprintf(expected, sizeof(expected), "%s:3:1: duplicate key 'galvani' (first seen at 1:1)",
+             path);
+    ck_assert_str_eq(err, expected);
+    free(err);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_value_shown_safely)
+{
+    static const glv_config_field schema[] = {{.key = "n", .type = GLV_CFG_INT}, {.key = NULL}};
+    expect_section_error("s: {n: \"a\\x01b\\tc\"}\n", "s", schema,
+                         "t.yaml:1:8: s.n: expected an integer, got a quoted string "
+                         "'a\\x01b\\x09c'");
+    char text[256];
+    snprintf(text, sizeof(text), "s:\n  n: %0120d\n", 0);
+    text[8] = 'x'; /* not a number, 120 characters long */
+    expect_section_error(text, "s", schema,
+                         "t.yaml:2:6: s.n: expected an integer, got "
+                         "'x0000000000000000000000000000000000000000000000000000000...'");
 }
 END_TEST
 
@@ -698,6 +734,7 @@ static Suite *config_suite(void)
     tcase_add_test(parse, test_nul_refused);
     tcase_add_test(parse, test_empty_file_is_empty_mapping);
     tcase_add_test(parse, test_load_file_errors);
+    tcase_add_test(parse, test_load_reports_path);
     suite_add_tcase(s, parse);
 
     TCase *validate = tcase_create("validate");
@@ -714,6 +751,7 @@ static Suite *config_suite(void)
     tcase_add_test(validate, test_durations);
     tcase_add_test(validate, test_sizes);
     tcase_add_test(validate, test_bools_and_strings);
+    tcase_add_test(validate, test_value_shown_safely);
     tcase_add_test(validate, test_redact);
     tcase_add_test(validate, test_fixed_change);
     tcase_add_test(validate, test_realistic_file);
