@@ -302,7 +302,7 @@ static enum glv_ocpp16_error check_number(struct walk *w, const struct glv_ocpp1
     if (fabs(scaled - nearest) <= tolerance)
         return GLV_OCPP16_OK;
     return fail(w, GLV_OCPP16_PROPERTY_CONSTRAINT_VIOLATION,
-                "value %.17g has more than %u decimal place(s)", json_real_value(v),
+                "value %.15g has more than %u decimal place(s)", json_real_value(v),
                 (unsigned)node->decimals);
 }
 
