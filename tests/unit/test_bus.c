@@ -4,6 +4,7 @@
 #include "workers-internal.h"
 
 #include <check.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
