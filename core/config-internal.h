@@ -28,7 +28,10 @@ const char *glv_config_name(const glv_config_doc *doc);
 /* Validates top-level section `key` against schema (a table ending with
  * key == NULL). A missing section validates as an empty mapping. On success
  * returns 0 and *out is a new JSON object; on failure returns -EINVAL and
- * *err is a malloc'd "FILE:LINE:COLUMN: key.path: message". */
+ * *err is a malloc'd "FILE:LINE:COLUMN: key.path: message" ("FILE: key:
+ * message" when the section is absent and misses a required key). A key
+ * written without value counts as absent; list items are numbered from 0;
+ * the rules for absent objects and lists are in config_validate.c. */
 int glv_config_section(const glv_config_doc *doc, const char *key, const glv_config_field *schema,
                        json_t **out, char **err);
 
