@@ -20,8 +20,9 @@ extern const glv_config_field glv_root_config_schema[];
 
 /* Reads and validates the configuration, loads and configures the plugins,
  * creates the database pool and the listeners (not yet bound). Prints the
- * reason to stderr and returns NULL on any error. */
-glv_daemon *glv_daemon_new(const char *config_path);
+ * reason to stderr and returns NULL on any error. quiet: log only warnings
+ * and errors whatever the configured level (for -t). */
+glv_daemon *glv_daemon_new(const char *config_path, bool quiet);
 /* -t: also checks the database schema; prints what was found to out.
  * Returns 0 when everything is fine. */
 int glv_daemon_check(glv_daemon *d, FILE *out, bool verbose);

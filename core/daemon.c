@@ -117,7 +117,7 @@ static int add_plugin_dirs(glv_daemon *d)
     return 0;
 }
 
-glv_daemon *glv_daemon_new(const char *config_path)
+glv_daemon *glv_daemon_new(const char *config_path, bool quiet)
 {
     glv_daemon *d = calloc(1, sizeof(*d));
     if (!d)
@@ -131,8 +131,8 @@ glv_daemon *glv_daemon_new(const char *config_path)
     }
     if (validate_core_sections(d, d->doc, &d->core_cfg, &d->db_cfg, &d->http_cfg, &d->ws_cfg))
         goto fail;
-    glv_log_set_level(glv_log_level_parse(json_string_value(json_object_get(d->core_cfg,
-                                                                            "log_level"))));
+    int level = glv_log_level_parse(json_string_value(json_object_get(d->core_cfg, "log_level")));
+    glv_log_set_level(quiet && level > GLV_LOG_WARNING ? GLV_LOG_WARNING : level);
     raise_fd_limit();
     d->core = glv_core_new(json_string_value(json_object_get(d->core_cfg, "node_id")),
                            (unsigned)json_integer_value(json_object_get(d->core_cfg, "workers")));

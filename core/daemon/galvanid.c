@@ -47,7 +47,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    glv_daemon *d = glv_daemon_new(config);
+    glv_daemon *d = glv_daemon_new(config, check && !verbose);
     if (!d)
         return 1;
     int rc = check ? glv_daemon_check(d, stdout, verbose) : glv_daemon_run(d);

@@ -1,0 +1,62 @@
+# Shared helpers for the daemon tests (sourced).
+set -euo pipefail
+: "${GLV_BUILD_DIR:?run through ctest}" "${GLV_SOURCE_DIR:?}"
+GALVANID=$GLV_BUILD_DIR/core/galvanid
+GALVANICTL=$GLV_BUILD_DIR/tools/galvanictl
+WORK=$(mktemp -d)
+DAEMON_PID=
+cleanup() {
+    if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+        kill -KILL "$DAEMON_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    [ -f "$WORK/daemon.log" ] && { echo "--- daemon log:" >&2; tail -n 30 "$WORK/daemon.log" >&2; }
+    exit 1
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_daemon CONFIG: runs galvanid in the background and waits for /healthz.
+start_daemon() {
+    "$GALVANID" -c "$1" >"$WORK/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    for _ in $(seq 1 200); do
+        if curl -fsS "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; then
+            return 0
+        fi
+        kill -0 "$DAEMON_PID" 2>/dev/null || fail "galvanid exited during start-up"
+        sleep 0.05
+    done
+    fail "galvanid did not become healthy"
+}
+
+# stop_daemon: SIGTERM, expect exit 0 within 10 s.
+stop_daemon() {
+    kill -TERM "$DAEMON_PID"
+    local rc=0
+    for _ in $(seq 1 200); do
+        kill -0 "$DAEMON_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -0 "$DAEMON_PID" 2>/dev/null && fail "galvanid did not stop within 10 s of SIGTERM"
+    wait "$DAEMON_PID" || rc=$?
+    DAEMON_PID=
+    [ "$rc" -eq 0 ] || fail "galvanid exited $rc after SIGTERM"
+}
+
+# expect_json URL JQ-LIKE-PYTHON-EXPR EXPECTED [METHOD]
+expect_json() {
+    local url=$1 expr=$2 want=$3 method=${4:-GET}
+    local body got
+    body=$(curl -sS -X "$method" "$url") || fail "$method $url failed"
+    got=$(printf '%s' "$body" | python3 -c "import json,sys; d=json.load(sys.stdin); print($expr)") ||
+        fail "$method $url: unexpected body: $body"
+    [ "$got" = "$want" ] || fail "$method $url: $expr is '$got', expected '$want' (body: $body)"
+}
