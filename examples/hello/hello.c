@@ -19,6 +19,7 @@ static long greeted;
 /* GET /hello/{name} → {"message": "Hi, name!", "count": N} */
 static void hello_route(glv_http_request *req, void *arg)
 {
+    (void)arg;
     const char *name = host->http_path_param(req, "name");
     const char *greeting = json_string_value(json_object_get(host->config(self), "greeting"));
     char text[256];
@@ -32,6 +33,8 @@ static void hello_route(glv_http_request *req, void *arg)
 /* Listener of hello.greeted: payload is borrowed and read-only. */
 static void on_greeted(const char *event, const json_t *payload, void *arg)
 {
+    (void)event;
+    (void)arg;
     greeted++;
     host->log(self, GLV_LOG_DEBUG, "greeted %s", json_string_value(json_object_get(payload, "name")));
 }
