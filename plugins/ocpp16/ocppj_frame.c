@@ -142,11 +142,13 @@ int glv_ocppj_parse(const char *text, size_t len, unsigned peer,
     json_int_t t = json_integer_value(type);
     if (t == GLV_OCPPJ_CALL || t == GLV_OCPPJ_CALLRESULT || t == GLV_OCPPJ_CALLERROR)
         frame->type = (enum glv_ocppj_type)t;
-    /* Anything that is not a response may be answered once its id is known. */
+    /* Anything that is not a response may be answered, provided its id is
+     * one a conforming CALLERROR can carry. */
+    bool id_ok = frame->id != NULL && frame->id_len > 0 && strlen(frame->id) == frame->id_len &&
+                 utf8_chars(frame->id, frame->id_len) <= GLV_OCPPJ_ID_MAX;
     if (err != NULL)
-        err->can_reply = frame->type != GLV_OCPPJ_CALLRESULT &&
-                         frame->type != GLV_OCPPJ_CALLERROR && frame->id != NULL &&
-                         frame->id_len > 0 && strlen(frame->id) == frame->id_len;
+        err->can_reply =
+            id_ok && frame->type != GLV_OCPPJ_CALLRESULT && frame->type != GLV_OCPPJ_CALLERROR;
     if (frame->type == GLV_OCPPJ_UNKNOWN)
         return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "unknown message type %lld",
                       (long long)t);
@@ -162,7 +164,7 @@ int glv_ocppj_parse(const char *text, size_t len, unsigned peer,
         return refuse(err, GLV_OCPP16_PROTOCOL_ERROR, "message id is empty");
     if (strlen(frame->id) != frame->id_len)
         return refuse(err, GLV_OCPP16_PROTOCOL_ERROR, "message id contains a NUL character");
-    if (frame->id_len > GLV_OCPPJ_ID_MAX && utf8_chars(frame->id, frame->id_len) > GLV_OCPPJ_ID_MAX)
+    if (!id_ok)
         return refuse(err, GLV_OCPP16_PROTOCOL_ERROR, "message id longer than %d characters",
                       GLV_OCPPJ_ID_MAX);
 

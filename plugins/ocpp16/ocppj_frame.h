@@ -66,7 +66,8 @@ struct glv_ocppj_frame {
 struct glv_ocppj_parse_error {
     enum glv_ocpp16_error code;
     /* true when a CALLERROR carrying frame->id should be sent back: the
-     * message was not a CALLRESULT/CALLERROR and its id could be read */
+     * message was not a CALLRESULT/CALLERROR and its id is a string of 1 to
+     * 36 characters (an id a conforming CALLERROR can carry) */
     bool can_reply;
     char description[GLV_OCPP16_DESCRIPTION_MAX];
 };

@@ -125,8 +125,8 @@ START_TEST(formation_violations)
     ck_assert(
         refused("[2,\"1\",\"Heartbeat\",null]", FROM_CP, GLV_OCPP16_FORMATION_VIOLATION, NULL));
     /* duplicate keys are refused, not silently merged */
-    ck_assert(refused("[2,\"1\",\"Authorize\",{\"idTag\":\"A\",\"idTag\":\"B\"}]", FROM_CP,
-                      GLV_OCPP16_FORMATION_VIOLATION, NULL) == false);
+    ck_assert(!refused("[2,\"1\",\"Authorize\",{\"idTag\":\"A\",\"idTag\":\"B\"}]", FROM_CP,
+                       GLV_OCPP16_FORMATION_VIOLATION, NULL));
     /* responses are never answered */
     ck_assert(!refused("[3,\"1\"]", FROM_CP, GLV_OCPP16_FORMATION_VIOLATION,
                        "CALLRESULT must have 3 elements, not 2"));
@@ -153,8 +153,9 @@ START_TEST(message_id_rules)
     glv_ocppj_frame_clear(&f);
 
     snprintf(text, sizeof(text), "[2,\"%s7\",\"Heartbeat\",{}]", id36);
+    /* no conforming CALLERROR can carry that id: it is not answered */
     ck_assert(
-        refused(text, FROM_CP, GLV_OCPP16_PROTOCOL_ERROR, "message id longer than 36 characters"));
+        !refused(text, FROM_CP, GLV_OCPP16_PROTOCOL_ERROR, "message id longer than 36 characters"));
     ck_assert(!refused("[2,\"\",\"Heartbeat\",{}]", FROM_CP, GLV_OCPP16_PROTOCOL_ERROR,
                        "message id is empty"));
     /* the limit counts characters: 36 x U+00E9 (72 bytes) is allowed */
