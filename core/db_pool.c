@@ -336,12 +336,31 @@ static void schedule_reconnect(glv_db_conn *c)
     evtimer_add(c->ev_timer, &tv);
 }
 
+/* Keeps libpq's message on one line: "FATAL:  text\nmore" → "FATAL: text; more". */
 static void remember_error(glv_db *db, const char *msg)
 {
-    snprintf(db->last_error, sizeof(db->last_error), "%s", msg && *msg ? msg : "unknown error");
-    size_t n = strlen(db->last_error);
-    while (n > 0 && (db->last_error[n - 1] == '\n' || db->last_error[n - 1] == ' '))
-        db->last_error[--n] = '\0';
+    if (!msg || !*msg)
+        msg = "unknown error";
+    size_t o = 0;
+    int space = 0;
+    for (const char *s = msg; *s && o + 3 < sizeof(db->last_error); s++) {
+        if (*s == '\n' || *s == '\t' || *s == ' ') {
+            if (*s == '\n' && s[1] && o > 0)
+                db->last_error[o++] = ';';
+            space = 1;
+            continue;
+        }
+        if (space && o > 0)
+            db->last_error[o++] = ' ';
+        space = 0;
+        db->last_error[o++] = *s;
+    }
+    db->last_error[o] = '\0';
+}
+
+static void conn_notice(void *arg, const char *message)
+{
+    glv_log(GLV_LOG_DEBUG, "db", "%s", message);
 }
 
 static void connect_failed(glv_db_conn *c)
@@ -448,6 +467,7 @@ void glv_db_conn_open(glv_db_conn *c)
         connect_failed(c);
         return;
     }
+    PQsetNoticeProcessor(c->pg, conn_notice, NULL);
     struct timeval tv = ms_tv(GLV_DB_CONNECT_DEADLINE_MS);
     evtimer_add(c->ev_timer, &tv);
     connect_poll(c);
