@@ -45,7 +45,7 @@ static void print_error(const char *what, char *err)
 static bool has_section(const glv_daemon *d, const char *key)
 {
     char *where = glv_config_where(d->doc, key);
-    bool present = where && strcmp(where, d->config_path) != 0;
+    bool present = where && strcmp(where, glv_config_name(d->doc)) != 0;
     free(where);
     return present;
 }
@@ -329,11 +329,24 @@ static void reload(glv_daemon *d)
     json_object_set(d->core_cfg, "hook_timeout", json_object_get(core_cfg, "hook_timeout"));
     json_object_set(d->core_cfg, "shutdown_timeout",
                     json_object_get(core_cfg, "shutdown_timeout"));
-    if (!json_equal(db_cfg, d->db_cfg) || !json_equal(http_cfg, d->http_cfg) ||
-        !json_equal(ws_cfg, d->ws_cfg) ||
-        !json_equal(json_object_get(core_cfg, "plugins"), json_object_get(d->core_cfg, "plugins")))
-        glv_log(GLV_LOG_NOTICE, "core",
-                "database, listener and plugin list changes take effect at the next restart");
+    /* Listeners, the pool and the plugin list are fixed for the process. */
+    const struct {
+        const char *section;
+        const json_t *before, *after;
+        const glv_config_field *schema;
+    } fixed[] = {
+        {"galvani", d->core_cfg, core_cfg, glv_core_config_schema},
+        {"database", d->db_cfg, db_cfg, glv_db_config_schema},
+        {"http", d->http_cfg, http_cfg, glv_http_config_schema},
+        {"websocket", d->ws_cfg, ws_cfg, glv_ws_config_schema},
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        char *changed = glv_config_fixed_change(fixed[i].before, fixed[i].after, fixed[i].schema);
+        if (changed)
+            glv_log(GLV_LOG_NOTICE, "core", "%s.%s changed; it takes effect at the next restart",
+                    fixed[i].section, changed);
+        free(changed);
+    }
     json_decref(core_cfg);
     json_decref(db_cfg);
     json_decref(http_cfg);
