@@ -74,6 +74,10 @@ fail(struct walk *w, enum glv_ocpp16_error code, const char *fmt, ...)
             vsnprintf(w->out->description + n, sizeof(w->out->description) - (size_t)n, fmt, ap);
             va_end(ap);
         }
+        /* Property names come from the input: keep the description ASCII. */
+        for (char *c = w->out->description; *c != '\0'; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                *c = '?';
     }
     return code;
 }

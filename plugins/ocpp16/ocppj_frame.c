@@ -16,6 +16,10 @@ refuse(struct glv_ocppj_parse_error *err, enum glv_ocpp16_error code, const char
         va_start(ap, fmt);
         vsnprintf(err->description, sizeof(err->description), fmt, ap);
         va_end(ap);
+        /* Parts may come from the input (parser messages): keep it ASCII. */
+        for (char *c = err->description; *c != '\0'; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                *c = '?';
     }
     return -EINVAL;
 }

@@ -69,7 +69,7 @@ struct glv_ocppj_parse_error {
      * message was not a CALLRESULT/CALLERROR and its id is a string of 1 to
      * 36 characters (an id a conforming CALLERROR can carry) */
     bool can_reply;
-    char description[GLV_OCPP16_DESCRIPTION_MAX];
+    char description[GLV_OCPP16_DESCRIPTION_MAX]; /* printable ASCII */
 };
 
 /*

@@ -5,6 +5,7 @@
  *  - whatever parses and validates strictly also passes leniently;
  *  - a parsed frame written back parses again to the same content;
  *  - a CALLERROR written for a refused message is itself a valid CALLERROR;
+ *  - every error description is printable ASCII;
  *  - a parsed timestamp formats and parses back to the same instant.
  */
 #include <jansson.h>
@@ -42,6 +43,13 @@ static void check_time(const char *s, size_t len)
     }
 }
 
+static void check_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            abort();
+}
+
 static void check_reparse(char *text, size_t len, enum glv_ocppj_type type, unsigned peer,
                           const struct glv_ocppj_frame *orig)
 {
@@ -73,6 +81,9 @@ static void check_payload(const struct glv_ocpp16_node *schema, json_t *payload)
         abort();
     if (s != GLV_OCPP16_OK && (strict_out.code != s || strict_out.description[0] == '\0'))
         abort();
+    check_ascii(strict_out.description);
+    if (l != GLV_OCPP16_OK)
+        check_ascii(lenient_out.description);
 }
 
 static void check_frame(const char *text, size_t size, unsigned peer, bool lenient_mode)
@@ -88,6 +99,7 @@ static void check_frame(const char *text, size_t size, unsigned peer, bool lenie
     if (glv_ocppj_parse(text, size, peer, &opts, &f, &err) != 0) {
         if (err.code == GLV_OCPP16_OK || err.description[0] == '\0')
             abort();
+        check_ascii(err.description);
         if (err.can_reply) {
             if (glv_ocppj_write_error(f.id, err.code, err.description, NULL, &out, &out_len) != 0)
                 abort();

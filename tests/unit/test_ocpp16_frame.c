@@ -102,6 +102,17 @@ START_TEST(formation_violations)
 {
     ck_assert(!refused("[2,\"1\",\"Heartbeat\",{}", FROM_CP, GLV_OCPP16_FORMATION_VIOLATION, NULL));
     ck_assert(!refused("", FROM_CP, GLV_OCPP16_FORMATION_VIOLATION, NULL));
+    {
+        /* parser messages quote the input; the description stays ASCII */
+        struct glv_ocppj_frame f;
+        struct glv_ocppj_parse_error err;
+        const char *text = "[2,\"1\",\"\xff\xfe\",{}]";
+        ck_assert_int_eq(glv_ocppj_parse(text, strlen(text), FROM_CP, NULL, &f, &err), -EINVAL);
+        ck_assert_int_eq(err.code, GLV_OCPP16_FORMATION_VIOLATION);
+        for (const char *c = err.description; *c != '\0'; c++)
+            ck_assert((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
+        glv_ocppj_frame_clear(&f);
+    }
     ck_assert(!refused("[2,\"1\",\"Heartbeat\",{}] trailing", FROM_CP,
                        GLV_OCPP16_FORMATION_VIOLATION, NULL));
     ck_assert(!refused("{\"messageTypeId\":2}", FROM_CP, GLV_OCPP16_FORMATION_VIOLATION,

@@ -420,6 +420,9 @@ START_TEST(extra_property_strict_vs_lenient)
     ck_assert_int_eq(seen.count, 2);
     ck_assert_str_eq(seen.last_path, "cost");
     ck_assert_str_eq(seen.last_what, "property not defined by the schema, ignored");
+    /* names from the input are quoted as ASCII */
+    expect(response_of("Authorize"), "{\"idTagInfo\":{\"status\":\"Accepted\"},\"\\u00e9\\tx\":1}",
+           false, GLV_OCPP16_OCCURENCE_CONSTRAINT_VIOLATION, "???x: property not allowed");
     /* lenient without a callback still accepts */
     lenient.warn = NULL;
     ck_assert_int_eq(glv_ocpp16_validate(response_of("Authorize"), v, &lenient, NULL),
