@@ -91,7 +91,7 @@ void glv_ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offs
         }
     }
     for (; i < len; i++)
-        data[i] ^= mask[i & 3];
+        data[i] ^= mask[(offset + i) & 3];
 }
 
 size_t glv_ws_frame_header(uint8_t out[GLV_WS_MAX_HEADER], unsigned opcode, bool fin,

@@ -466,9 +466,9 @@ static void conn_destroy(glv_ws_conn *c)
         SSL_free(c->ssl);
         c->ssl = NULL;
     }
+    ws->count--;
     evutil_closesocket(c->fd);
     c->fd = -1;
-    ws->count--;
     if (ws->count == 0 && ws->drained != NULL)
         event_base_once(ws->core->base, -1, EV_TIMEOUT, ws_drained_cb, ws, NULL);
     if (c->busy > 0)
