@@ -1,6 +1,7 @@
 /* galvani — everything a plugin needs: #include <galvani/galvani.h> */
 #ifndef GALVANI_GALVANI_H
 #define GALVANI_GALVANI_H
+#include "charger.h"
 #include "common.h"
 #include "config.h"
 #include "db.h"

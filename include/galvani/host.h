@@ -15,6 +15,7 @@
 #ifndef GALVANI_HOST_H
 #define GALVANI_HOST_H
 
+#include "charger.h"
 #include "common.h"
 #include "config.h"
 #include "db.h"
@@ -134,8 +135,7 @@ typedef struct glv_host {
     int (*work)(glv_plugin *p, glv_work_fn work, glv_callback_fn done, void *arg);
     /* Hashes a password with the host's memory-hard KDF off the loop. The
      * result is a self-describing string ("$scrypt$…") to store as is. */
-    int (*password_hash)(glv_plugin *p, const char *password, glv_password_hash_fn done,
-                         void *arg);
+    int (*password_hash)(glv_plugin *p, const char *password, glv_password_hash_fn done, void *arg);
     /* Checks a password against a stored hash off the loop. */
     int (*password_verify)(glv_plugin *p, const char *password, const char *hash,
                            glv_password_verify_fn done, void *arg);
@@ -145,8 +145,8 @@ typedef struct glv_host {
     /* Finds or creates a metric. name: [a-z_][a-z0-9_]*; labels: NULL or a
      * Prometheus label set without braces ("transport=\"ocpp16\""). The
      * metric lives until the host exits. NULL on error. */
-    glv_metric *(*metric)(glv_plugin *p, const char *name, glv_metric_type type,
-                          const char *help, const char *labels);
+    glv_metric *(*metric)(glv_plugin *p, const char *name, glv_metric_type type, const char *help,
+                          const char *labels);
     void (*metric_add)(glv_metric *m, double value);     /* counter, gauge */
     void (*metric_set)(glv_metric *m, double value);     /* gauge */
     void (*metric_observe)(glv_metric *m, double value); /* histogram, seconds */
@@ -159,7 +159,7 @@ typedef struct glv_host {
     /* Request accessors; returned strings are borrowed from the request. */
     const char *(*http_method)(glv_http_request *req);
     const char *(*http_path)(glv_http_request *req);
-    const char *(*http_path_param)(glv_http_request *req, const char *name); /* NULL if none */
+    const char *(*http_path_param)(glv_http_request *req, const char *name);  /* NULL if none */
     const char *(*http_query_param)(glv_http_request *req, const char *name); /* decoded; NULL */
     const char *(*http_header)(glv_http_request *req, const char *name);      /* NULL if none */
     const char *(*http_request_id)(glv_http_request *req);
@@ -177,8 +177,8 @@ typedef struct glv_host {
                        const void *body, size_t len);
     /* Problem JSON (RFC 9457): type "about:blank" unless extra carries one.
      * extra: stolen, NULL or an object merged into the problem. */
-    void (*http_problem)(glv_http_request *req, int status, const char *title,
-                         const char *detail, json_t *extra);
+    void (*http_problem)(glv_http_request *req, int status, const char *title, const char *detail,
+                         json_t *extra);
 
     /* ---- ABI 0.1: WebSocket (see websocket.h) ---- */
 
@@ -192,7 +192,7 @@ typedef struct glv_host {
     const char *(*ws_upgrade_subprotocol)(glv_ws_upgrade *up); /* chosen; "" if none */
     const char *(*ws_upgrade_header)(glv_ws_upgrade *up, const char *name);
     const char *(*ws_upgrade_remote_addr)(glv_ws_upgrade *up);
-    const char *(*ws_upgrade_listener)(glv_ws_upgrade *up);    /* listener name */
+    const char *(*ws_upgrade_listener)(glv_ws_upgrade *up); /* listener name */
     /* 1 on TLS; the verified client certificate's subject CN or NULL. */
     int (*ws_upgrade_tls)(glv_ws_upgrade *up);
     const char *(*ws_upgrade_client_cn)(glv_ws_upgrade *up);
@@ -218,8 +218,8 @@ typedef struct glv_host {
     int (*db_group)(glv_plugin *p, const char *sql, int nparams, const char *const *params,
                     glv_db_result_fn done, void *arg);
     int (*db_begin)(glv_plugin *p, glv_db_txn_fn ready, void *arg);
-    int (*db_txn_query)(glv_db_txn *txn, const char *sql, int nparams,
-                        const char *const *params, glv_db_result_fn done, void *arg);
+    int (*db_txn_query)(glv_db_txn *txn, const char *sql, int nparams, const char *const *params,
+                        glv_db_result_fn done, void *arg);
     /* Commits; done reports the COMMIT's result. The txn is released. */
     int (*db_commit)(glv_db_txn *txn, glv_db_result_fn done, void *arg);
     /* Rolls back and releases the txn. Queued statements report an error. */
@@ -229,21 +229,64 @@ typedef struct glv_host {
     /* NOTIFY channel, payload (<= 7999 bytes). */
     int (*db_notify)(glv_plugin *p, const char *channel, const char *payload);
     /* Result accessors. Strings are borrowed, valid during the callback. */
-    int (*db_ok)(const glv_db_result *res);              /* 1 success, 0 error */
-    const char *(*db_error)(const glv_db_result *res);   /* message or NULL */
+    int (*db_ok)(const glv_db_result *res);               /* 1 success, 0 error */
+    const char *(*db_error)(const glv_db_result *res);    /* message or NULL */
     const char *(*db_sqlstate)(const glv_db_result *res); /* "23505" … or NULL */
     int (*db_rows)(const glv_db_result *res);
     int (*db_cols)(const glv_db_result *res);
     const char *(*db_col_name)(const glv_db_result *res, int col);
     const char *(*db_value)(const glv_db_result *res, int row, int col); /* NULL for SQL NULL */
-    int64_t (*db_affected)(const glv_db_result *res);     /* rows changed by INSERT/UPDATE/DELETE */
+    int64_t (*db_affected)(const glv_db_result *res); /* rows changed by INSERT/UPDATE/DELETE */
+
+    /* ---- ABI 0.1: charger registry and commands ---- */
+    /* Types and the charger record: see charger.h. */
+
+    /* Reads a charger's record. done: called once, later; an unknown
+     * identity gives charger == NULL and error == NULL. -EINVAL (bad
+     * arguments), -ENOTCONN (no database). */
+    int (*charger_lookup)(glv_plugin *p, const char *identity, glv_charger_fn done, void *arg);
+    /* Creates or updates a charger. fields: borrowed; an object with any of
+     * status, security_profile, password_hash (string or null), lenient,
+     * connectors, vendor, model, serial, firmware; absent fields keep their
+     * value (or the default on creation: status "pending", profile 0,
+     * lenient false, connectors 0). done: may be NULL; gets the record as
+     * written. -EINVAL names the bad field. */
+    int (*charger_provision)(glv_plugin *p, const char *identity, const json_t *fields,
+                             glv_charger_fn done, void *arg);
+    /* Records that this node (host->node_id) holds the charger's connection
+     * through `transport` from now on (connected_at, last_seen), replacing a
+     * connection recorded by any other node. done: may be NULL; gets the
+     * record, or error code "unknown". */
+    int (*charger_attach)(glv_plugin *p, const char *identity, const char *transport,
+                          glv_charger_fn done, void *arg);
+    /* Records that the connection is gone, only if this node still holds it
+     * (a charger that reconnected elsewhere stays attached there). */
+    int (*charger_detach)(glv_plugin *p, const char *identity);
+    /* Updates last_seen. Cheap to call on every message: written at most once
+     * per charger every few seconds, batched with other writes. */
+    int (*charger_seen)(glv_plugin *p, const char *identity);
+
+    /* Registers the command handler of a transport on this node (one per
+     * transport name; -EEXIST otherwise). fn and arg stay registered until
+     * the plugin is finished. */
+    int (*command_handler)(glv_plugin *p, const char *transport, glv_command_fn fn, void *arg);
+    /* Sends a command to a charger wherever it is connected. args: stolen
+     * (an object; NULL for none). timeout_ms: 0 for GLV_COMMAND_TIMEOUT_MS.
+     * done: may be NULL; called exactly once, later, with the result or an
+     * error (see charger.h for the codes). The command and its outcome are
+     * recorded. -EINVAL (bad arguments), -ENOTCONN (no database), -ENOMEM. */
+    int (*command_send)(glv_plugin *p, const char *identity, const char *command, json_t *args,
+                        uint32_t timeout_ms, glv_command_result_fn done, void *arg);
+    /* The transport's answer to a command, exactly once; cmd is released.
+     * result, error: stolen; one of them NULL. error: {"code", "message"}. */
+    void (*command_reply)(glv_command *cmd, json_t *result, json_t *error);
 
     /* Append new functions here, with the ABI minor that added them. */
 } glv_host;
 
 /* True when the host table has function `fn` (the plugin may be newer). */
-#define GLV_HOST_HAS(host, fn)                                                              \
-    ((host) != NULL && (host)->size >= offsetof(glv_host, fn) + sizeof((host)->fn) &&     \
+#define GLV_HOST_HAS(host, fn)                                                                     \
+    ((host) != NULL && (host)->size >= offsetof(glv_host, fn) + sizeof((host)->fn) &&              \
      (host)->fn != NULL)
 
 #ifdef __cplusplus
