@@ -49,11 +49,11 @@ struct chain {
     struct glv_filter_call call;
     struct event *deadline;
     struct timespec step_start;
-    bool in_filter;       /* the current filter is running right now */
-    bool waiting;         /* the current filter returned PENDING */
-    bool early_answer;    /* filter_resume came before the filter returned */
+    bool in_filter;    /* the current filter is running right now */
+    bool waiting;      /* the current filter returned PENDING */
+    bool early_answer; /* filter_resume came before the filter returned */
     glv_verdict early_verdict;
-    bool finished;        /* done has been called */
+    bool finished; /* done has been called */
     json_t *reason;
     struct chain *prev, *next; /* chains kept for a late answer */
 };
@@ -391,10 +391,10 @@ static bool chain_verdict(struct chain *c, glv_verdict v)
         chain_finish(c, GLV_HOOK_VETO, reason);
         return false;
     case GLV_HOOK_FAILED: {
-        const char *m = json_is_object(reason) ? json_string_value(json_object_get(reason, "message"))
-                                               : NULL;
-        json_t *err = chain_error(c, who, "filter of plugin %s failed: %s", who,
-                                  m ? m : "no reason given");
+        const char *m =
+            json_is_object(reason) ? json_string_value(json_object_get(reason, "message")) : NULL;
+        json_t *err =
+            chain_error(c, who, "filter of plugin %s failed: %s", who, m ? m : "no reason given");
         json_decref(reason);
         glv_log(GLV_LOG_WARNING, "bus", "%s", json_string_value(json_object_get(err, "message")));
         chain_finish(c, GLV_HOOK_FAILED, err);
@@ -454,8 +454,8 @@ static void chain_run(struct chain *c)
     chain_finish(c, GLV_HOOK_PASS, NULL);
 }
 
-static int host_filter_run(glv_plugin *p, const char *event, json_t *payload,
-                           uint32_t timeout_ms, glv_filter_done_fn done, void *arg)
+static int host_filter_run(glv_plugin *p, const char *event, json_t *payload, uint32_t timeout_ms,
+                           glv_filter_done_fn done, void *arg)
 {
     glv_bus *bus = p->core->bus;
     struct bus_event *ev = event_get(bus, event ? event : "", false);

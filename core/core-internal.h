@@ -29,16 +29,16 @@ typedef struct glv_loader glv_loader;
 struct glv_core {
     struct event_base *base;
     char node_id[64];
-    glv_host host;          /* the table handed to every plugin */
-    glv_metrics *metrics;   /* always present */
-    glv_bus *bus;           /* always present */
-    glv_services *services; /* always present */
-    glv_workers *workers;   /* always present */
-    glv_db *db;             /* NULL until attached */
-    glv_http *http;         /* NULL until attached */
-    glv_ws *ws;             /* NULL until attached */
-    glv_loader *loader;     /* NULL until attached */
-    glv_plugin *builtins;   /* list of handles made by glv_core_plugin_new */
+    glv_host host;            /* the table handed to every plugin */
+    glv_metrics *metrics;     /* always present */
+    glv_bus *bus;             /* always present */
+    glv_services *services;   /* always present */
+    glv_workers *workers;     /* always present */
+    glv_db *db;               /* NULL until attached */
+    glv_http *http;           /* NULL until attached */
+    glv_ws *ws;               /* NULL until attached */
+    glv_loader *loader;       /* NULL until attached */
+    glv_plugin *builtins;     /* list of handles made by glv_core_plugin_new */
     uint32_t hook_timeout_ms; /* default filter chain deadline */
 };
 
@@ -61,7 +61,7 @@ struct glv_plugin {
     json_t *last_error; /* owned or NULL: detail of the last failed host call */
     bool optional;
     enum glv_plugin_state state;
-    glv_plugin *next;   /* in the loader's or the core's list */
+    glv_plugin *next; /* in the loader's or the core's list */
 };
 
 /* Creates a core with a new event base, metrics, bus, services and worker
@@ -83,16 +83,16 @@ int glv_fail(glv_plugin *p, int err, const char *fmt, ...) GLV_PRINTF(3, 4);
 int glv_vfail(glv_plugin *p, int err, const char *fmt, va_list ap) GLV_PRINTF(3, 0);
 
 /* Part of the host table each module fills. */
-void glv_core_fill_host(glv_host *h);    /* core.c: identity, errors, config */
-void glv_log_fill_host(glv_host *h);     /* log.c */
-void glv_bus_fill_host(glv_host *h);     /* bus.c */
-void glv_services_fill_host(glv_host *h);/* services.c */
-void glv_timers_fill_host(glv_host *h);  /* timers.c */
-void glv_workers_fill_host(glv_host *h); /* workers.c */
-void glv_password_fill_host(glv_host *h);/* password.c */
-void glv_metrics_fill_host(glv_host *h); /* metrics.c */
-void glv_http_fill_host(glv_host *h);    /* http_*.c */
-void glv_ws_fill_host(glv_host *h);      /* ws_*.c */
-void glv_db_fill_host(glv_host *h);      /* db_*.c */
+void glv_core_fill_host(glv_host *h);     /* core.c: identity, errors, config */
+void glv_log_fill_host(glv_host *h);      /* log.c */
+void glv_bus_fill_host(glv_host *h);      /* bus.c */
+void glv_services_fill_host(glv_host *h); /* services.c */
+void glv_timers_fill_host(glv_host *h);   /* timers.c */
+void glv_workers_fill_host(glv_host *h);  /* workers.c */
+void glv_password_fill_host(glv_host *h); /* password.c */
+void glv_metrics_fill_host(glv_host *h);  /* metrics.c */
+void glv_http_fill_host(glv_host *h);     /* http_*.c */
+void glv_ws_fill_host(glv_host *h);       /* ws_*.c */
+void glv_db_fill_host(glv_host *h);       /* db_*.c */
 
 #endif

@@ -1,6 +1,6 @@
 /* galvani core — the core instance, plugin handles and the host table. */
-#include "core-internal.h"
 #include "bus-internal.h"
+#include "core-internal.h"
 #include "log-internal.h"
 #include "metrics-internal.h"
 #include "services-internal.h"

@@ -1,8 +1,8 @@
 /* galvani core — the daemon: configuration, plugins, listeners, signals. */
-#include "daemon-internal.h"
 #include "bus-internal.h"
 #include "config-internal.h"
 #include "core-internal.h"
+#include "daemon-internal.h"
 #include "db-internal.h"
 #include "http-internal.h"
 #include "loader-internal.h"
@@ -224,8 +224,8 @@ int glv_daemon_check(glv_daemon *d, FILE *out, bool verbose)
     }
     size_t nsets = 0;
     glv_migration_set *sets = migration_sets(d, &nsets);
-    rc = sets ? glv_db_check_schema(json_string_value(json_object_get(d->db_cfg, "conninfo")),
-                                    sets, nsets, &err)
+    rc = sets ? glv_db_check_schema(json_string_value(json_object_get(d->db_cfg, "conninfo")), sets,
+                                    nsets, &err)
               : -1;
     free(sets);
     if (rc != 0) {
@@ -327,8 +327,7 @@ static void reload(glv_daemon *d)
         (uint32_t)json_integer_value(json_object_get(core_cfg, "hook_timeout"));
     json_object_set(d->core_cfg, "log_level", json_object_get(core_cfg, "log_level"));
     json_object_set(d->core_cfg, "hook_timeout", json_object_get(core_cfg, "hook_timeout"));
-    json_object_set(d->core_cfg, "shutdown_timeout",
-                    json_object_get(core_cfg, "shutdown_timeout"));
+    json_object_set(d->core_cfg, "shutdown_timeout", json_object_get(core_cfg, "shutdown_timeout"));
     /* Listeners, the pool and the plugin list are fixed for the process. */
     const struct {
         const char *section;
@@ -366,10 +365,10 @@ int glv_daemon_run(glv_daemon *d)
     size_t nsets = 0;
     if (d->db_cfg) {
         glv_migration_set *sets = migration_sets(d, &nsets);
-        int rc = sets ? glv_db_check_schema(
-                            json_string_value(json_object_get(d->db_cfg, "conninfo")), sets,
-                            nsets, &err)
-                      : -1;
+        int rc =
+            sets ? glv_db_check_schema(json_string_value(json_object_get(d->db_cfg, "conninfo")),
+                                       sets, nsets, &err)
+                 : -1;
         free(sets);
         if (rc != 0) {
             print_error("database", err);

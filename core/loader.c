@@ -1,6 +1,6 @@
 /* galvani core — the plugin loader. */
-#include "loader-internal.h"
 #include "bus-internal.h"
+#include "loader-internal.h"
 #include "log-internal.h"
 #include "services-internal.h"
 
@@ -133,8 +133,8 @@ static char *check_descriptor(const char *name, const char *path, const glv_plug
                       name, path, d->size, d->abi_major, d->abi_minor,
                       (size_t)GLV_DESCRIPTOR_SIZE_0_1);
     if (!d->name || strcmp(d->name, name) != 0)
-        return format("plugin '%s' (%s) calls itself '%s'; name it '%s' in the configuration",
-                      name, path, d->name ? d->name : "(null)", d->name ? d->name : "?");
+        return format("plugin '%s' (%s) calls itself '%s'; name it '%s' in the configuration", name,
+                      path, d->name ? d->name : "(null)", d->name ? d->name : "?");
     return NULL;
 }
 
@@ -357,8 +357,7 @@ int glv_loader_load(glv_loader *l, const glv_plugin_spec *specs, size_t n, char 
         }
         all[loaded++] = p;
         glv_log(GLV_LOG_INFO, "loader", "loaded plugin %s %s (ABI %u.%u)", p->name,
-                p->desc->version ? p->desc->version : "", p->desc->abi_major,
-                p->desc->abi_minor);
+                p->desc->version ? p->desc->version : "", p->desc->abi_major, p->desc->abi_minor);
     }
     loaded = drop_unsatisfied_optional(l, all, loaded);
     if (order_plugins(l, all, loaded, err) != 0)
@@ -411,8 +410,8 @@ fail:
 /* The plugin's reason for a failed lifecycle call, malloc'd. */
 static char *lifecycle_error(glv_plugin *p, const char *stage, int rc)
 {
-    const char *msg = p->last_error ? json_string_value(json_object_get(p->last_error, "message"))
-                                    : NULL;
+    const char *msg =
+        p->last_error ? json_string_value(json_object_get(p->last_error, "message")) : NULL;
     return format("plugin '%s' failed to %s: %s", p->name, stage,
                   msg ? msg : strerror(rc < 0 ? -rc : EINVAL));
 }

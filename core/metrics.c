@@ -75,8 +75,7 @@ static int valid_metric_name(const char *name)
 glv_metric *glv_metrics_get(glv_metrics *m, const char *name, glv_metric_type type,
                             const char *help, const char *labels)
 {
-    if (!m || !valid_metric_name(name) || type < GLV_METRIC_COUNTER ||
-        type > GLV_METRIC_HISTOGRAM)
+    if (!m || !valid_metric_name(name) || type < GLV_METRIC_COUNTER || type > GLV_METRIC_HISTOGRAM)
         return NULL;
     if (!labels)
         labels = "";

@@ -1,6 +1,6 @@
 /* galvani core — password hashing with scrypt, off the loop. */
-#include "password-internal.h"
 #include "core-internal.h"
+#include "password-internal.h"
 #include "workers-internal.h"
 
 #include <errno.h>
@@ -22,8 +22,8 @@ static int derive(const char *password, const unsigned char *salt, size_t salt_l
 {
     uint64_t n = (uint64_t)1 << log_n;
     uint64_t maxmem = (uint64_t)128 * r * (n + (uint64_t)p + 2) + 1024 * 1024;
-    return EVP_PBE_scrypt(password, strlen(password), salt, salt_len, n, (uint64_t)r,
-                          (uint64_t)p, maxmem, key, KEY_LEN) == 1
+    return EVP_PBE_scrypt(password, strlen(password), salt, salt_len, n, (uint64_t)r, (uint64_t)p,
+                          maxmem, key, KEY_LEN) == 1
                ? 0
                : -EINVAL;
 }
@@ -39,8 +39,8 @@ int glv_password_hash_sync(const char *password, char out[GLV_PASSWORD_HASH_MAX]
     EVP_EncodeBlock((unsigned char *)salt64, salt, sizeof(salt));
     EVP_EncodeBlock((unsigned char *)key64, key, sizeof(key));
     OPENSSL_cleanse(key, sizeof(key));
-    snprintf(out, GLV_PASSWORD_HASH_MAX, "$scrypt$ln=%d,r=%d,p=%d$%s$%s", DEFAULT_LOG_N,
-             DEFAULT_R, DEFAULT_P, salt64, key64);
+    snprintf(out, GLV_PASSWORD_HASH_MAX, "$scrypt$ln=%d,r=%d,p=%d$%s$%s", DEFAULT_LOG_N, DEFAULT_R,
+             DEFAULT_P, salt64, key64);
     return 0;
 }
 

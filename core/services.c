@@ -1,6 +1,6 @@
 /* galvani core — the service registry. */
-#include "services-internal.h"
 #include "log-internal.h"
+#include "services-internal.h"
 #include "strmap-internal.h"
 
 #include <errno.h>
@@ -87,8 +87,7 @@ static int host_service_provide(glv_plugin *p, const char *name, uint32_t versio
     return 0;
 }
 
-static int host_service_get(glv_plugin *p, const char *name, uint32_t min_version,
-                            glv_service *out)
+static int host_service_get(glv_plugin *p, const char *name, uint32_t min_version, glv_service *out)
 {
     struct service_entry *e = glv_strmap_get(p->core->services->by_name, name ? name : "");
     if (!e || !e->provider)

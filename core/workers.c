@@ -1,6 +1,6 @@
 /* galvani core — the worker pool. */
-#include "workers-internal.h"
 #include "metrics-internal.h"
+#include "workers-internal.h"
 
 #include <errno.h>
 #include <event2/event.h>

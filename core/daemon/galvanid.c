@@ -16,9 +16,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"version", no_argument, NULL, 'V'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     const char *config = "/etc/galvani/galvani.yaml";
     int check = 0, verbose = 0, c;
     while ((c = getopt_long(argc, argv, "c:tvh", longopts, NULL)) != -1) {

@@ -26,8 +26,8 @@ static void hello_route(glv_http_request *req, void *arg)
     snprintf(text, sizeof(text), "%s, %s!", greeting, name);
     /* Notifications report what already happened; listeners run later. */
     host->notify(self, "hello.greeted", json_pack("{s:s}", "name", name));
-    host->http_reply_json(req, 200, json_pack("{s:s, s:I}", "message", text, "count",
-                                              (json_int_t)greeted));
+    host->http_reply_json(req, 200,
+                          json_pack("{s:s, s:I}", "message", text, "count", (json_int_t)greeted));
 }
 
 /* Listener of hello.greeted: payload is borrowed and read-only. */
@@ -36,7 +36,8 @@ static void on_greeted(const char *event, const json_t *payload, void *arg)
     (void)event;
     (void)arg;
     greeted++;
-    host->log(self, GLV_LOG_DEBUG, "greeted %s", json_string_value(json_object_get(payload, "name")));
+    host->log(self, GLV_LOG_DEBUG, "greeted %s",
+              json_string_value(json_object_get(payload, "name")));
 }
 
 static int hello_init(glv_plugin *p, const glv_host *h)
@@ -54,18 +55,18 @@ static int hello_init(glv_plugin *p, const glv_host *h)
 }
 
 static const glv_config_field hello_config[] = {
-    {.key = "greeting", .type = GLV_CFG_STRING, .default_text = "Hello",
-     .flags = GLV_CFG_RELOADABLE, .help = "word used to greet"},
+    {.key = "greeting",
+     .type = GLV_CFG_STRING,
+     .default_text = "Hello",
+     .flags = GLV_CFG_RELOADABLE,
+     .help = "word used to greet"},
     {0},
 };
 
 static const glv_plugin_descriptor hello_descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "hello",
-    .version = "1.0.0",
-    .description = "greets whoever asks",
-    .config = hello_config,
-    .init = hello_init,
+    GLV_PLUGIN_GUARD,       .name = "hello",
+    .version = "1.0.0",     .description = "greets whoever asks",
+    .config = hello_config, .init = hello_init,
 };
 
 GLV_PLUGIN_EXPORT const glv_plugin_descriptor *glv_plugin_entry(void)

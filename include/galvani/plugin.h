@@ -50,11 +50,11 @@ typedef struct glv_plugin_descriptor {
     uint16_t abi_minor; /* GLV_ABI_MINOR as built */
 
     /* ---- ABI 0.1 ---- */
-    const char *name;        /* [a-z0-9-]+, also the name of its config section */
-    const char *version;     /* the plugin's own version, free form */
-    const char *description; /* one line */
+    const char *name;           /* [a-z0-9-]+, also the name of its config section */
+    const char *version;        /* the plugin's own version, free form */
+    const char *description;    /* one line */
     const char *const *depends; /* names of plugins that must init first; NULL-terminated or NULL */
-    const glv_config_field *config; /* schema of its config section; NULL = takes none */
+    const glv_config_field *config;  /* schema of its config section; NULL = takes none */
     const glv_migration *migrations; /* {0} terminated or NULL; applied by galvanictl db migrate */
     int (*init)(glv_plugin *p, const glv_host *host);
     int (*start)(glv_plugin *p);
@@ -64,9 +64,9 @@ typedef struct glv_plugin_descriptor {
 } glv_plugin_descriptor;
 
 /* Fills the guard fields; use as the first initializer of a descriptor. */
-#define GLV_PLUGIN_GUARD                                                    \
-    .magic = GLV_PLUGIN_MAGIC, .size = sizeof(glv_plugin_descriptor),      \
-    .abi_major = GLV_ABI_MAJOR, .abi_minor = GLV_ABI_MINOR
+#define GLV_PLUGIN_GUARD                                                                           \
+    .magic = GLV_PLUGIN_MAGIC, .size = sizeof(glv_plugin_descriptor), .abi_major = GLV_ABI_MAJOR,  \
+    .abi_minor = GLV_ABI_MINOR
 
 #if defined(__GNUC__)
 #define GLV_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -26,7 +26,7 @@ typedef struct glv_service {
 } glv_service;
 
 /* True when a service vtable of type T has member m (it was built with it). */
-#define GLV_SERVICE_HAS(vt, T, m) \
+#define GLV_SERVICE_HAS(vt, T, m)                                                                  \
     ((vt) != NULL && (vt)->size >= offsetof(T, m) + sizeof(((T *)0)->m) && (vt)->m != NULL)
 
 #ifdef __cplusplus

@@ -52,7 +52,8 @@ typedef struct glv_ws_handlers {
     void (*on_open)(glv_ws_conn *conn, void *conn_arg);
     /* One whole message. data: borrowed, valid during the call, NUL-terminated
      * after len bytes. is_text: 1 for text (valid UTF-8), 0 for binary. */
-    void (*on_message)(glv_ws_conn *conn, const char *data, size_t len, int is_text, void *conn_arg);
+    void (*on_message)(glv_ws_conn *conn, const char *data, size_t len, int is_text,
+                       void *conn_arg);
     /* The connection is gone (close handshake, error or timeout). code is the
      * close code received or 1006 when none was; reason: borrowed. */
     void (*on_close)(glv_ws_conn *conn, uint16_t code, const char *reason, void *conn_arg);

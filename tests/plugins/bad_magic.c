@@ -2,10 +2,8 @@
 #include <galvani/galvani.h>
 
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "bad_magic",
-    .version = "1.0",
-    .description = "a descriptor with the wrong magic",
+    GLV_PLUGIN_GUARD,    .name = "bad_magic",
+    .version = "1.0",    .description = "a descriptor with the wrong magic",
     .magic = 0x12345678,
 };
 

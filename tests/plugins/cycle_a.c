@@ -2,10 +2,7 @@
 #include <galvani/galvani.h>
 static const char *const deps[] = {"cycle_b", NULL};
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "cycle_a",
-    .version = "1.0",
-    .description = "depends on cycle_b",
+    GLV_PLUGIN_GUARD, .name = "cycle_a", .version = "1.0", .description = "depends on cycle_b",
     .depends = deps,
 };
 

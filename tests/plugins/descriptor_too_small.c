@@ -2,10 +2,8 @@
 #include <galvani/galvani.h>
 
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "descriptor_too_small",
-    .version = "1.0",
-    .description = "a descriptor smaller than ABI 0.1's",
+    GLV_PLUGIN_GUARD, .name = "descriptor_too_small",
+    .version = "1.0", .description = "a descriptor smaller than ABI 0.1's",
     .size = 16,
 };
 

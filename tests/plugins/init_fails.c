@@ -5,10 +5,8 @@ static int init(glv_plugin *p, const glv_host *host)
     return host->fail(p, "cannot reach the token server at %s", "tokens.example");
 }
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "init_fails",
-    .version = "1.0",
-    .description = "init fails with a reason",
+    GLV_PLUGIN_GUARD, .name = "init_fails",
+    .version = "1.0", .description = "init fails with a reason",
     .init = init,
 };
 

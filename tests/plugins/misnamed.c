@@ -6,7 +6,7 @@ static const glv_plugin_descriptor descriptor = {
     .name = "other-name",
     .version = "1.0",
     .description = "a descriptor whose name differs from its file",
-    
+
 };
 
 GLV_PLUGIN_EXPORT const glv_plugin_descriptor *glv_plugin_entry(void)

@@ -2,10 +2,8 @@
 #include <galvani/galvani.h>
 static const char *const deps[] = {"absent-plugin", NULL};
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "needs_missing",
-    .version = "1.0",
-    .description = "depends on a plugin that is not loaded",
+    GLV_PLUGIN_GUARD, .name = "needs_missing",
+    .version = "1.0", .description = "depends on a plugin that is not loaded",
     .depends = deps,
 };
 

@@ -17,11 +17,10 @@ static void fini(glv_plugin *p)
     H->log(p, GLV_LOG_INFO, "fini ran %d time(s)", finished);
 }
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "start_fails",
-    .version = "1.0",
-    .description = "start fails with a reason",
-    .init = init, .start = start, .fini = fini,
+    GLV_PLUGIN_GUARD, .name = "start_fails",
+    .version = "1.0", .description = "start fails with a reason",
+    .init = init,     .start = start,
+    .fini = fini,
 };
 
 GLV_PLUGIN_EXPORT const glv_plugin_descriptor *glv_plugin_entry(void)

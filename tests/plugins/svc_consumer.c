@@ -90,8 +90,8 @@ static void route_greet(glv_http_request *req, void *arg)
     const greeting_service *vt = greeting.vtable;
     char text[128];
     vt->greet(greeting.instance, "consumer", text, sizeof(text));
-    H->http_reply_json(req, 200, json_pack("{s:s, s:s}", "text", text, "provider",
-                                           greeting.provider));
+    H->http_reply_json(req, 200,
+                       json_pack("{s:s, s:s}", "text", text, "provider", greeting.provider));
 }
 
 static int init(glv_plugin *p, const glv_host *host)
@@ -113,12 +113,9 @@ static int start(glv_plugin *p)
 static const char *const deps[] = {"svc_provider", NULL};
 
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "svc_consumer",
-    .version = "1.0",
-    .description = "uses service greeting and runs test.authorize",
-    .depends = deps,
-    .init = init,
+    GLV_PLUGIN_GUARD, .name = "svc_consumer",
+    .version = "1.0", .description = "uses service greeting and runs test.authorize",
+    .depends = deps,  .init = init,
     .start = start,
 };
 

@@ -16,12 +16,9 @@ static int start(glv_plugin *p)
 }
 
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "svc_needs_newer",
-    .version = "1.0",
-    .description = "needs service greeting v3",
-    .init = init,
-    .start = start,
+    GLV_PLUGIN_GUARD, .name = "svc_needs_newer",
+    .version = "1.0", .description = "needs service greeting v3",
+    .init = init,     .start = start,
 };
 
 GLV_PLUGIN_EXPORT const glv_plugin_descriptor *glv_plugin_entry(void)

@@ -92,7 +92,9 @@ static int reload(glv_plugin *p)
 }
 
 static const glv_config_field config_schema[] = {
-    {.key = "greeting", .type = GLV_CFG_STRING, .default_text = "hello",
+    {.key = "greeting",
+     .type = GLV_CFG_STRING,
+     .default_text = "hello",
      .flags = GLV_CFG_RELOADABLE},
     {.key = "priority", .type = GLV_CFG_INT, .default_text = "0", .min = -1000, .max = 1000},
     {.key = "api_key", .type = GLV_CFG_SECRET},
@@ -100,12 +102,9 @@ static const glv_config_field config_schema[] = {
 };
 
 static const glv_plugin_descriptor descriptor = {
-    GLV_PLUGIN_GUARD,
-    .name = "svc_provider",
-    .version = "1.0",
-    .description = "provides service greeting v2 and the test events",
-    .config = config_schema,
-    .init = init,
+    GLV_PLUGIN_GUARD,        .name = "svc_provider",
+    .version = "1.0",        .description = "provides service greeting v2 and the test events",
+    .config = config_schema, .init = init,
     .reload = reload,
 };
 

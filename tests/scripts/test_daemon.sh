@@ -95,7 +95,8 @@ expect_json "$base/test/authorize/GOOD" "d['verdict'] + str(d['payload']['seen_b
 expect_json "$base/test/authorize/SILENT?timeout_ms=100" "d['verdict'] + ':' + d['error']['plugin']" timeout:svc_consumer POST
 expect_json "$base/test/count" "d['happened']" 5
 grep -q "filter order of test.authorize: svc_provider(0), svc_consumer(100)" "$WORK/daemon.log" || fail "filter order not logged"
-curl -fsS "$base/metrics" | grep -q '^glv_bus_filter_timeouts_total 1' || fail "metrics lack the timeout counter"
+metrics=$(curl -fsS "$base/metrics") || fail "GET /metrics"
+grep -q "^glv_bus_filter_timeouts_total 1" <<<"$metrics" || fail "metrics lack the timeout counter"
 
 # SIGHUP applies a valid change
 write_config bonjour

@@ -162,8 +162,8 @@ START_TEST(failing_filter_ends_with_named_error)
     H->filter_add(gamma_, "t.bogus", 0, 1, bogus_filter, NULL);
     r = run(alpha, "t.bogus", 0);
     ck_assert_int_eq(r.verdict, GLV_HOOK_FAILED);
-    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r.error, "message")),
-                                 "invalid verdict 77"));
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(r.error, "message")), "invalid verdict 77"));
     result_clear(&r);
 }
 END_TEST

@@ -60,8 +60,8 @@ END_TEST
 START_TEST(refuses_other_major)
 {
     const char *n[] = {"plugin 'abi_major_differs'", "built for ABI 1.1",
-                       "galvanid provides ABI 0.1", "major differs", "rebuild abi_major_differs",
-                       NULL};
+                       "galvanid provides ABI 0.1",  "major differs",
+                       "rebuild abi_major_differs",  NULL};
     assert_refused("abi_major_differs", n);
 }
 END_TEST
@@ -134,8 +134,7 @@ END_TEST
 
 START_TEST(optional_failure_is_left_out)
 {
-    glv_plugin_spec specs[] = {{.name = "bad_magic", .optional = true},
-                               {.name = "svc_provider"}};
+    glv_plugin_spec specs[] = {{.name = "bad_magic", .optional = true}, {.name = "svc_provider"}};
     char *err = NULL;
     ck_assert_int_eq(glv_loader_load(loader, specs, 2, &err), 0);
     ck_assert_ptr_null(glv_loader_find(loader, "bad_magic"));
@@ -184,8 +183,7 @@ END_TEST
 
 START_TEST(optional_start_failure_keeps_others)
 {
-    glv_plugin_spec specs[] = {{.name = "start_fails", .optional = true},
-                               {.name = "svc_provider"}};
+    glv_plugin_spec specs[] = {{.name = "start_fails", .optional = true}, {.name = "svc_provider"}};
     char *err = NULL;
     ck_assert_int_eq(glv_loader_load(loader, specs, 2, &err), 0);
     ck_assert_int_eq(glv_loader_configure(loader, NULL, &err), 0);

@@ -1,6 +1,6 @@
 /* galvanictl — the galvani administration command. */
-#include "ctl.h"
 #include "config-internal.h"
+#include "ctl.h"
 #include "daemon-internal.h"
 #include "loader-internal.h"
 #include "log-internal.h"
