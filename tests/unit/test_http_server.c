@@ -95,6 +95,14 @@ static void slow_reply(void *arg)
     atomic_store(&slow_done, 1);
 }
 
+static atomic_int held;
+
+/* Keeps the request and never answers: the server is freed under it. */
+static void hold_handler(glv_http_request *req, void *arg)
+{
+    atomic_store(&held, 1);
+}
+
 static void slow_handler(glv_http_request *req, void *arg)
 {
     host->timer_start(plugin, 300, 0, slow_reply, req);
@@ -138,6 +146,7 @@ static void server_start(const char *yaml)
     ck_assert_int_eq(host->http_route(plugin, "POST", "/json", json_echo, NULL), 0);
     ck_assert_int_eq(host->http_route(plugin, "GET", "/async", async_handler, NULL), 0);
     ck_assert_int_eq(host->http_route(plugin, "GET", "/slow", slow_handler, NULL), 0);
+    ck_assert_int_eq(host->http_route(plugin, "GET", "/hold", hold_handler, NULL), 0);
     ck_assert_int_eq(host->http_route(plugin, "GET", "/a/b", literal, NULL), -EEXIST);
     glv_http_set_state(http, "ok");
     port = glv_http_port(http, 0);
@@ -152,6 +161,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+    if (!core)
+        return;
     event_base_loopexit(core->base, NULL);
     pthread_join(loop_thread, NULL);
     glv_http_free(http);
@@ -416,6 +427,48 @@ START_TEST(malformed_request_gets_problem_json)
 }
 END_TEST
 
+START_TEST(pipelined_request_waits_for_async_reply)
+{
+    glv_test_http_client *c = glv_test_http_connect(port, NULL);
+    ck_assert_ptr_nonnull(c);
+    const char two[] = "GET /async HTTP/1.1\r\nHost: x\r\n\r\nGET /a/b HTTP/1.1\r\nHost: x\r\n\r\n";
+    ck_assert_int_eq(glv_test_http_send_raw(c, two, sizeof(two) - 1), 0);
+    glv_test_http_response r;
+    ck_assert_int_eq(glv_test_http_read(c, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "async"));
+    glv_test_http_response_clear(&r);
+    ck_assert_int_eq(glv_test_http_read(c, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "literal"));
+    glv_test_http_response_clear(&r);
+    glv_test_http_close(c);
+}
+END_TEST
+
+START_TEST(server_freed_with_a_request_pending)
+{
+    glv_test_http_client *c = glv_test_http_connect(port, NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(glv_test_http_send(c, "GET", "/hold", NULL, NULL, 0), 0);
+    for (int i = 0; i < 300 && !atomic_load(&held); i++)
+        usleep(10000);
+    ck_assert_int_eq(atomic_load(&held), 1);
+    /* teardown frees the server while the handler holds the request; the
+     * client then sees the connection closed without a response. */
+    event_base_loopexit(core->base, NULL);
+    pthread_join(loop_thread, NULL);
+    ck_assert_uint_eq(glv_http_pending_count(http), 1);
+    glv_http_free(http);
+    http = NULL;
+    glv_test_http_response r;
+    ck_assert_int_ne(glv_test_http_read(c, 0, &r), 0);
+    glv_test_http_close(c);
+    glv_core_free(core);
+    core = NULL;
+}
+END_TEST
+
 static atomic_int state_set;
 
 static void set_draining(evutil_socket_t fd, short what, void *arg)
@@ -515,6 +568,8 @@ int main(void)
     tcase_add_test(tc, malformed_request_gets_problem_json);
     tcase_add_test(tc, healthz_and_metrics);
     tcase_add_test(tc, listen_errors_are_reported);
+    tcase_add_test(tc, pipelined_request_waits_for_async_reply);
+    tcase_add_test(tc, server_freed_with_a_request_pending);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
