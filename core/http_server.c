@@ -456,7 +456,7 @@ void glv_http_send(glv_http_request *req, int status, const char *content_type, 
         req->conn = NULL;
         if (glv_log_level() >= GLV_LOG_DEBUG)
             glv_log(GLV_LOG_DEBUG, LOG_WHO, "%s %s %s%s%d %zu %.3fms %s", req->remote, req->method,
-                    req->path, req->query ? "?…" : "", status, len, (double)elapsed / 1000.0,
+                    req->path, req->query ? "?..." : "", status, len, (double)elapsed / 1000.0,
                     req->id);
     } else {
         http->discarded++;
