@@ -152,6 +152,11 @@ static void consume(glv_test_ws *c, size_t n)
 {
     memmove(c->buf, c->buf + n, c->len - n);
     c->len -= n;
+    if (c->len == 0) {
+        free(c->buf);
+        c->buf = NULL;
+        c->cap = 0;
+    }
 }
 
 int glv_test_ws_request(glv_test_ws *c, const char *request, char **head)
