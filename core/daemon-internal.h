@@ -30,5 +30,8 @@ int glv_daemon_check(glv_daemon *d, FILE *out, bool verbose);
  * drain, stop. Returns the process exit code. */
 int glv_daemon_run(glv_daemon *d);
 void glv_daemon_free(glv_daemon *d);
+/* Prints the Markdown reference of the core's sections and, when d is not
+ * NULL, of each loaded plugin's section. */
+void glv_daemon_print_reference(FILE *out, glv_daemon *d);
 
 #endif

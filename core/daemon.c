@@ -1,6 +1,7 @@
 /* galvani core — the daemon: configuration, plugins, listeners, signals. */
 #include "bus-internal.h"
 #include "config-internal.h"
+#include "config_reference-internal.h"
 #include "core-internal.h"
 #include "daemon-internal.h"
 #include "db-internal.h"
@@ -442,4 +443,20 @@ void glv_daemon_free(glv_daemon *d)
     glv_config_free(d->doc);
     free(d->config_path);
     free(d);
+}
+
+void glv_daemon_print_reference(FILE *out, glv_daemon *d)
+{
+    fprintf(out, "## Core sections\n\n");
+    for (const glv_config_field *f = glv_root_config_schema; f->key; f++)
+        glv_config_reference(out, f->key, NULL, f->children);
+    if (!d)
+        return;
+    const char *const *names = glv_loader_names(d->loader);
+    if (names[0])
+        fprintf(out, "## Plugin sections\n\n");
+    for (size_t i = 0; names[i]; i++) {
+        glv_plugin *p = glv_loader_find(d->loader, names[i]);
+        glv_config_reference(out, p->name, p->desc->description, p->desc->config);
+    }
 }

@@ -11,19 +11,27 @@ static void usage(FILE *out)
                  "  -c FILE    configuration file (default /etc/galvani/galvani.yaml)\n"
                  "  -t         check configuration, plugins and database, then exit 0/1\n"
                  "  -v         with -t: also print each plugin's configuration (secrets hidden)\n"
+                 "  --config-reference  print every setting of the core and, with -c,\n"
+                 "             of the configured plugins, as Markdown\n"
                  "  --version  print the version and exit\n");
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"config-reference", no_argument, NULL, 'R'},
+                                             {0, 0, 0, 0}};
     const char *config = "/etc/galvani/galvani.yaml";
-    int check = 0, verbose = 0, c;
+    int check = 0, verbose = 0, reference = 0, config_given = 0, c;
     while ((c = getopt_long(argc, argv, "c:tvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;
+            config_given = 1;
+            break;
+        case 'R':
+            reference = 1;
             break;
         case 't':
             check = 1;
@@ -46,7 +54,16 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    glv_daemon *d = glv_daemon_new(config, check && !verbose);
+    if (reference && !config_given) {
+        glv_daemon_print_reference(stdout, NULL);
+        return 0;
+    }
+    glv_daemon *d = glv_daemon_new(config, (check && !verbose) || reference);
+    if (d && reference) {
+        glv_daemon_print_reference(stdout, d);
+        glv_daemon_free(d);
+        return 0;
+    }
     if (!d)
         return 1;
     int rc = check ? glv_daemon_check(d, stdout, verbose) : glv_daemon_run(d);
