@@ -42,7 +42,9 @@ static json_t *load(const char *path, const char *what)
 {
     json_error_t err;
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (j == NULL)
+    if (j == NULL && err.line < 0)
+        fprintf(stderr, "galvanictl: %s: %s\n", what, err.text);
+    else if (j == NULL)
         fprintf(stderr, "galvanictl: %s %s: line %d column %d: %s\n", what, path, err.line,
                 err.column, err.text);
     else if (!json_is_object(j)) {
