@@ -94,5 +94,7 @@ void glv_metrics_fill_host(glv_host *h);  /* metrics.c */
 void glv_http_fill_host(glv_host *h);     /* http_*.c */
 void glv_ws_fill_host(glv_host *h);       /* ws_*.c */
 void glv_db_fill_host(glv_host *h);       /* db_*.c */
+void glv_registry_fill_host(glv_host *h); /* registry.c */
+void glv_commands_fill_host(glv_host *h); /* commands.c */
 
 #endif

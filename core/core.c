@@ -114,6 +114,8 @@ static void fill_host(glv_host *h)
     glv_http_fill_host(h);
     glv_ws_fill_host(h);
     glv_db_fill_host(h);
+    glv_registry_fill_host(h);
+    glv_commands_fill_host(h);
 }
 
 glv_core *glv_core_new(const char *node_id, unsigned workers)
