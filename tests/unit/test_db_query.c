@@ -131,6 +131,7 @@ START_TEST(prepared_once_per_connection)
 {
     glv_test_db_close(&T);
     glv_test_db_open(&T, "{\"pool_size\": 1}");
+    H = T.host;
     const char *sql = "SELECT $1::int + 1 AS next";
     for (int i = 0; i < 5; i++) {
         char n[8];
