@@ -305,6 +305,27 @@ START_TEST(metrics_counted)
 }
 END_TEST
 
+static void on_drained(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+START_TEST(drain_finishes_work_then_closes)
+{
+    seen a = {0}, b = {0};
+    int drained = 0;
+    ck_assert_int_eq(H->db_query(T.p, "SELECT pg_sleep(0.1)", 0, NULL, on_result, &a), 0);
+    ck_assert_int_eq(H->db_group(T.p, "SELECT 2", 0, NULL, on_result, &b), 0);
+    glv_db_drain(T.db, on_drained, &drained);
+    ck_assert_int_lt(H->db_query(T.p, "SELECT 3", 0, NULL, on_result, &a), 0);
+    ck_assert(glv_test_loop_until(T.core->base, &drained, 10000));
+    ck_assert_int_eq(drained, 1);
+    ck_assert(a.ok && a.done == 1);
+    ck_assert(b.ok && b.done == 1);
+    ck_assert(!glv_db_healthy(T.db));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("db_query");
@@ -318,6 +339,7 @@ static Suite *suite(void)
     tcase_add_test(tc, transactions_hold_their_connection);
     tcase_add_test(tc, listen_notify);
     tcase_add_test(tc, metrics_counted);
+    tcase_add_test(tc, drain_finishes_work_then_closes);
     suite_add_tcase(s, tc);
     return s;
 }
