@@ -150,6 +150,7 @@ SSL_CTX *glv_tls_server_ctx(const json_t *tls, char **err)
     /* Session ids need a context id when client certificates are verified. */
     static const unsigned char sid_ctx[] = "galvani";
     SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
+    /* Resumption uses tickets, which need no server-side memory. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     return ctx;
 

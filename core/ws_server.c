@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +328,8 @@ static int conn_write(glv_ws_conn *c, struct iovec *iov, int n)
     if (c->broken)
         return -EPIPE;
     if (c->ssl == NULL && c->out_len == 0) {
-        ssize_t w = writev(c->fd, iov, n);
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 c->broken = true;
@@ -1255,6 +1257,13 @@ static int resolve(const char *address, struct sockaddr_storage *ss, socklen_t *
 int glv_ws_listen(glv_ws *ws, char **err)
 {
     *err = NULL;
+    /* OpenSSL writes to sockets with write(): a peer that resets must not
+     * kill the process. Only the default disposition is changed. */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+    }
     for (size_t i = 0; i < ws->nlisteners; i++) {
         ws_listener *l = &ws->listeners[i];
         if (l->lev != NULL)

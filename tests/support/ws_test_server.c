@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct glv_test_ws_server {
     glv_core *core;
@@ -16,9 +17,17 @@ struct glv_test_ws_server {
     pthread_t thread;
     struct event *stop_check;
     atomic_int stop;
+    long long stop_started;
     atomic_int closes;
     atomic_int last_code;
 };
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 typedef struct test_conn {
     glv_test_ws_server *server;
@@ -127,11 +136,25 @@ static const glv_ws_handlers handlers = {
 
 /* Breaking the loop from another thread is lost if the loop has not started
  * yet, so the loop watches a flag instead. */
+static void break_loop(void *arg)
+{
+    glv_test_ws_server *s = arg;
+    event_base_loopbreak(s->core->base);
+}
+
+/* Stopping closes the connections first (so every on_close runs), waiting
+ * at most two seconds for the clients. */
 static void stop_check_cb(evutil_socket_t fd, short what, void *arg)
 {
     glv_test_ws_server *s = arg;
-    if (atomic_load(&s->stop))
+    int stop = atomic_load(&s->stop);
+    if (stop == 1) {
+        atomic_store(&s->stop, 2);
+        s->stop_started = mono_ms();
+        glv_ws_close_all(s->core->ws, break_loop, s);
+    } else if (stop == 2 && mono_ms() - s->stop_started > 2000) {
         event_base_loopbreak(s->core->base);
+    }
 }
 
 static void *loop_main(void *arg)
