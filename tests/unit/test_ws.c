@@ -632,6 +632,18 @@ START_TEST(test_handshake_timeout)
 }
 END_TEST
 
+START_TEST(test_close_all_going_away)
+{
+    glv_test_ws *c = open_ws("/echo/g", "echo", NULL);
+    /* Stopping the test server closes every connection with 1001. */
+    glv_test_ws_server_stop(server);
+    server = NULL;
+    ck_assert_int_eq(glv_test_ws_read_close(c, 3000), 1001);
+    ck_assert_int_eq(glv_test_ws_wait_eof(c, 3000), 1);
+    glv_test_ws_free(c);
+}
+END_TEST
+
 static Suite *ws_suite(void)
 {
     Suite *s = suite_create("websocket");
@@ -665,6 +677,7 @@ static Suite *ws_suite(void)
     tcase_add_test(tc, test_ping_pong);
     tcase_add_test(tc, test_ping_timeout);
     tcase_add_test(tc, test_handshake_timeout);
+    tcase_add_test(tc, test_close_all_going_away);
     suite_add_tcase(s, tc);
     return s;
 }
