@@ -300,6 +300,8 @@ START_TEST(metrics_counted)
     ck_assert(glv_metric_value(T.db->m_queries) == q0 + 2);
     ck_assert(glv_metric_value(T.db->m_errors) == e0 + 1);
     ck_assert(glv_metric_value(T.db->m_latency) >= 2);
+    for (int i = 0; i < 500 && T.db->up < 2; i++)
+        glv_test_loop_for(T.core->base, 10);
     ck_assert(glv_metric_value(T.db->m_up) == 2);
     ck_assert(glv_db_healthy(T.db));
 }

@@ -209,6 +209,7 @@ START_TEST(group_writes_through_restart)
         if (stop_issuing && reported == issued)
             break;
     }
+    ck_assert_msg(restart_done, "the server restart did not finish within 30 s");
     pthread_join(th, NULL);
     event_free(burst_ev);
     ck_assert_int_eq(restart_rc, 0);
