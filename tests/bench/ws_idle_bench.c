@@ -203,7 +203,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    struct rlimit rl = {(rlim_t)n + 1024, (rlim_t)n + 1024};
+    struct rlimit rl = {(rlim_t)n * 2 + 1024, (rlim_t)n * 2 + 1024};
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
         getrlimit(RLIMIT_NOFILE, &rl);
         rl.rlim_cur = rl.rlim_max;
