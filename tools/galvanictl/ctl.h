@@ -23,5 +23,9 @@ typedef struct glv_ctl_env {
 int glv_ctl_db(int argc, char **argv, const glv_ctl_env *env);
 /* `galvanictl tariff …`. argv[0] is "tariff". */
 int glv_ctl_tariff(int argc, char **argv, const glv_ctl_env *env);
+/* `galvanictl charger …` (the charger registry). argv[0] is "charger". */
+int glv_ctl_charger(int argc, char **argv, const glv_ctl_env *env);
+/* `galvanictl token …` (the localauth token list). argv[0] is "token". */
+int glv_ctl_token(int argc, char **argv, const glv_ctl_env *env);
 
 #endif

@@ -21,6 +21,9 @@ static const struct command_group groups[] = {
     {"db", 1, glv_ctl_db, "db migrate | db status      database schema migrations"},
     {"tariff", 0, glv_ctl_tariff,
      "tariff price --tariff T.json --cdr C.json   re-price an OCPI CDR offline"},
+    {"charger", 1, glv_ctl_charger,
+     "charger add|list|show|set-password|set-profile|accept|remove   the charger registry"},
+    {"token", 1, glv_ctl_token, "token add|list|block|remove   the local token list"},
 };
 
 static void usage(FILE *out)
