@@ -12,8 +12,8 @@
  *   priority: filter priority, default -100 (early); read at start-up
  *   unknown:  pass | reject
  */
-#include <galvani/galvani.h>
 #include <errno.h>
+#include <galvani/galvani.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
