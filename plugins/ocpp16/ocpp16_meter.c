@@ -1,0 +1,151 @@
+/* OCPP 1.6 meter values to neutral samples; see ocpp16_meter.h. */
+#include "ocpp16_meter.h"
+
+#include "ocpp16_fields.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct unit_map {
+    const char *from;
+    const char *to;
+    double factor;
+};
+
+static const struct unit_map units[] = {
+    {"kWh", "Wh", 1000.0},
+    {"kvarh", "varh", 1000.0},
+    {"kW", "W", 1000.0},
+    {"kVA", "VA", 1000.0},
+    {"kvar", "var", 1000.0},
+    {"Celcius", "Celsius", 1.0},
+    {"Wh", "Wh", 1.0},
+    {"varh", "varh", 1.0},
+    {"W", "W", 1.0},
+    {"VA", "VA", 1.0},
+    {"var", "var", 1.0},
+    {"A", "A", 1.0},
+    {"V", "V", 1.0},
+    {"K", "K", 1.0},
+    {"Celsius", "Celsius", 1.0},
+    {"Fahrenheit", "Fahrenheit", 1.0},
+    {"Percent", "Percent", 1.0},
+};
+
+/* The base unit of a 1.6 unit (static) and the factor to it. */
+static const char *base_unit(const char *unit, double *factor)
+{
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(units[i].from, unit) == 0) {
+            *factor = units[i].factor;
+            return units[i].to;
+        }
+    }
+    *factor = 1.0;
+    return unit;
+}
+
+/* 1.6 says the unit defaults to Wh; for measurands that are not energy a
+ * missing unit is read as that measurand's natural unit. */
+static const char *default_unit(const char *measurand)
+{
+    if (strncmp(measurand, "Energy.Reactive", 15) == 0)
+        return "varh";
+    if (strncmp(measurand, "Energy", 6) == 0)
+        return "Wh";
+    if (strncmp(measurand, "Power.Reactive", 14) == 0)
+        return "var";
+    if (strcmp(measurand, "Power.Factor") == 0)
+        return "";
+    if (strncmp(measurand, "Power", 5) == 0)
+        return "W";
+    if (strncmp(measurand, "Current", 7) == 0)
+        return "A";
+    if (strcmp(measurand, "Voltage") == 0)
+        return "V";
+    if (strcmp(measurand, "Temperature") == 0)
+        return "Celsius";
+    if (strcmp(measurand, "SoC") == 0)
+        return "Percent";
+    if (strcmp(measurand, "Frequency") == 0 || strcmp(measurand, "RPM") == 0)
+        return "";
+    return "Wh";
+}
+
+static json_t *one_sample(const char *ts, const json_t *sv, double *energy_wh)
+{
+    const char *raw = glv_ocpp16_field_str(sv, "value");
+    const char *measurand = glv_ocpp16_field_str(sv, "measurand");
+    const char *phase = glv_ocpp16_field_str(sv, "phase");
+    const char *location = glv_ocpp16_field_str(sv, "location");
+    const char *context = glv_ocpp16_field_str(sv, "context");
+    const char *format = glv_ocpp16_field_str(sv, "format");
+    const char *unit = glv_ocpp16_field_str(sv, "unit");
+    if (raw == NULL)
+        raw = "";
+    if (measurand == NULL)
+        measurand = "Energy.Active.Import.Register";
+    if (location == NULL)
+        location = "Outlet";
+    if (context == NULL)
+        context = "Sample.Periodic";
+    if (format == NULL)
+        format = "Raw";
+    if (unit == NULL)
+        unit = default_unit(measurand);
+    double factor = 1.0;
+    const char *out_unit = base_unit(unit, &factor);
+
+    json_t *value = json_null();
+    if (strcmp(format, "Raw") == 0 && raw[0] != '\0') {
+        char *end = NULL;
+        errno = 0;
+        double d = strtod(raw, &end);
+        if (errno == 0 && end != NULL && *end == '\0' && isfinite(d)) {
+            d *= factor;
+            value = json_real(d);
+            if (strcmp(measurand, "Energy.Active.Import.Register") == 0 &&
+                strcmp(out_unit, "Wh") == 0)
+                *energy_wh = d;
+        }
+    }
+    json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "timestamp", ts, "measurand",
+                          measurand, "location", location, "context", context, "value", value,
+                          "unit", out_unit, "raw", raw, "format", format);
+    if (s != NULL && phase != NULL)
+        json_object_set_new(s, "phase", json_string(phase));
+    return s;
+}
+
+json_t *glv_ocpp16_meter_normalize(const json_t *meter_values, double *energy_wh)
+{
+    *energy_wh = -1;
+    json_t *out = json_array();
+    if (out == NULL)
+        return NULL;
+    size_t i;
+    const json_t *mv;
+    json_array_foreach(meter_values, i, mv)
+    {
+        int64_t ms;
+        if (!glv_ocpp16_field_time(mv, "timestamp", &ms))
+            continue;
+        char ts[25];
+        glv_ocpp16_iso(ms, ts);
+        if (ts[0] == '\0')
+            continue;
+        size_t k;
+        const json_t *sv;
+        json_array_foreach(json_object_get(mv, "sampledValue"), k, sv)
+        {
+            json_t *s = one_sample(ts, sv, energy_wh);
+            if (s == NULL || json_array_append_new(out, s) != 0) {
+                json_decref(out);
+                return NULL;
+            }
+        }
+    }
+    return out;
+}

@@ -1,0 +1,416 @@
+/*
+ * StartTransaction, StopTransaction and MeterValues. Each message is one SQL
+ * statement through group commit, and the charger is answered only from
+ * the statement's callback, after COMMIT: nothing acknowledged is lost.
+ *
+ * Resends are recognized by unique keys (migration 001): a StartTransaction
+ * with the same charger, connector, idTag, meterStart and timestamp finds
+ * the transaction it created the first time and gets the same transactionId
+ * and idTagInfo; a resent StopTransaction finds the transaction already
+ * stopped and gets the idTagInfo stored with the first; resent meter values
+ * hit the sample key. Events are emitted only for what was stored the first
+ * time, so listeners never count twice either.
+ */
+#include "ocpp16_fields.h"
+#include "ocpp16_meter.h"
+#include "ocpp16_plugin.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char SQL_START[] =
+    "WITH ins AS ("
+    " INSERT INTO ocpp16_transactions (charger, connector_id, id_tag, meter_start, started_at,"
+    " reservation_id, id_tag_info)"
+    " VALUES ($1, $2::integer, $3, $4::bigint, $5::timestamptz, $6::integer, $7::jsonb)"
+    " ON CONFLICT ON CONSTRAINT ocpp16_transactions_start_key DO NOTHING"
+    " RETURNING transaction_id, id_tag_info)"
+    " SELECT transaction_id, id_tag_info::text, true FROM ins"
+    " UNION ALL"
+    " SELECT transaction_id, id_tag_info::text, false FROM ocpp16_transactions"
+    " WHERE charger = $1 AND connector_id = $2::integer AND id_tag = $3"
+    " AND meter_start = $4::bigint AND started_at = $5::timestamptz"
+    " AND NOT EXISTS (SELECT 1 FROM ins)";
+
+#define SQL_SAMPLES                                                                                \
+    " FROM jsonb_to_recordset($8::jsonb) AS s(\"timestamp\" timestamptz, measurand text,"          \
+    " phase text, location text, context text, value double precision, unit text, raw text,"       \
+    " format text)"
+
+static const char SQL_STOP[] =
+    "WITH known AS ("
+    " SELECT connector_id, id_tag, meter_start, started_at, stop_id_tag_info"
+    " FROM ocpp16_transactions WHERE transaction_id = $2::integer AND charger = $1),"
+    " upd AS ("
+    " UPDATE ocpp16_transactions SET meter_stop = $3::bigint, stopped_at = $4::timestamptz,"
+    " stop_reason = $5, stop_id_tag = $6, stop_id_tag_info = $7::jsonb, stop_received_at = now()"
+    " WHERE transaction_id = $2::integer AND charger = $1 AND stopped_at IS NULL RETURNING 1),"
+    " orphan AS ("
+    " INSERT INTO ocpp16_unknown_stops (charger, transaction_id, meter_stop, stopped_at, reason,"
+    " id_tag, id_tag_info, transaction_data)"
+    " SELECT $1, $2::integer, $3::bigint, $4::timestamptz, $5, $6, $7::jsonb, $8::jsonb"
+    " WHERE NOT EXISTS (SELECT 1 FROM known)"
+    " ON CONFLICT ON CONSTRAINT ocpp16_unknown_stops_key DO NOTHING RETURNING 1),"
+    " mv AS ("
+    " INSERT INTO ocpp16_meter_values (charger, connector_id, transaction_id, sampled_at,"
+    " measurand, phase, location, context, value, unit, raw_value, format)"
+    " SELECT $1, coalesce((SELECT connector_id FROM known), 0), $2::integer, s.\"timestamp\","
+    " s.measurand, coalesce(s.phase, ''), s.location, s.context, s.value, s.unit, s.raw, "
+    "s.format" SQL_SAMPLES
+    " ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING RETURNING 1)"
+    " SELECT CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 'stopped'"
+    " WHEN EXISTS (SELECT 1 FROM known) THEN 'resent'"
+    " WHEN EXISTS (SELECT 1 FROM orphan) THEN 'unknown' ELSE 'unknown_resent' END,"
+    " (SELECT stop_id_tag_info::text FROM known), (SELECT connector_id FROM known),"
+    " (SELECT id_tag FROM known), (SELECT meter_start FROM known),"
+    " (SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " FROM known), (SELECT count(*) FROM mv)";
+
+static const char SQL_METER[] =
+    "WITH mv AS ("
+    " INSERT INTO ocpp16_meter_values (charger, connector_id, transaction_id, sampled_at,"
+    " measurand, phase, location, context, value, unit, raw_value, format)"
+    " SELECT $1, $2::integer, $3::integer, s.\"timestamp\", s.measurand, coalesce(s.phase, ''),"
+    " s.location, s.context, s.value, s.unit, s.raw, s.format"
+    " FROM jsonb_to_recordset($4::jsonb) AS s(\"timestamp\" timestamptz, measurand text,"
+    " phase text, location text, context text, value double precision, unit text, raw text,"
+    " format text)"
+    " ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING RETURNING 1)"
+    " SELECT count(*) FROM mv";
+
+/* One transaction message on its way to the database. */
+struct tx_msg {
+    struct glv_ocpp16_request *req;
+    json_t *info;    /* new: idTagInfo from token.authorize, or NULL */
+    json_t *samples; /* new: normalized meter values */
+    double energy_wh;
+    int64_t connector, tx_id, meter, at_ms;
+    char at[25];
+    int attempts;
+};
+
+static struct tx_msg *tx_msg_new(struct glv_ocpp16_request *req)
+{
+    struct tx_msg *m = calloc(1, sizeof *m);
+    if (m != NULL)
+        m->req = req;
+    return m;
+}
+
+static void tx_msg_free(struct tx_msg *m)
+{
+    json_decref(m->info);
+    json_decref(m->samples);
+    free(m);
+}
+
+static void observe_commit(struct glv_ocpp16_request *req)
+{
+    uint64_t now = OCPP16_HOST->monotonic_ms();
+    OCPP16_HOST->metric_observe(glv_ocpp16.m_commit, (double)(now - req->received_ms) / 1000.0);
+}
+
+static void db_failed(struct tx_msg *m, const glv_db_result *res)
+{
+    OCPP16_LOG(GLV_LOG_ERR, "%s: %s not stored: %s", m->req->conn->identity, m->req->action->name,
+               OCPP16_HOST->db_error(res));
+    /* A CALLERROR: the charger keeps the message and tries again
+     * (TransactionMessageAttempts); a resend is recognized. */
+    glv_ocpp16_reply_error(m->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+    tx_msg_free(m);
+}
+
+/* ---- StartTransaction ---- */
+
+static void start_run(struct tx_msg *m);
+
+static void start_stored(const glv_db_result *res, void *arg)
+{
+    struct tx_msg *m = arg;
+    const glv_host *h = OCPP16_HOST;
+    if (!h->db_ok(res)) {
+        db_failed(m, res);
+        return;
+    }
+    if (h->db_rows(res) == 0 && m->attempts < 3) {
+        /* A concurrent first copy committed after our snapshot: read again. */
+        start_run(m);
+        return;
+    }
+    if (h->db_rows(res) == 0) {
+        glv_ocpp16_reply_error(m->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+        tx_msg_free(m);
+        return;
+    }
+    struct glv_ocpp16_request *req = m->req;
+    const char *id = h->db_value(res, 0, 0);
+    json_t *stored = json_loads(h->db_value(res, 0, 1), 0, NULL);
+    bool fresh = strcmp(h->db_value(res, 0, 2), "t") == 0;
+    int64_t tx_id = strtoll(id, NULL, 10);
+    const char *tag = glv_ocpp16_field_str(req->payload, "idTag");
+    const char *status = glv_ocpp16_field_str(stored, "status");
+
+    json_t *ev = NULL;
+    if (fresh) {
+        ev = glv_ocpp16_event_new(req->conn->identity, m->at_ms);
+        json_object_set_new(ev, "transaction_id", json_string(id));
+        json_object_set_new(ev, "evse_id", json_integer(m->connector));
+        json_object_set_new(ev, "connector_id", json_integer(1));
+        json_object_set_new(ev, "id_token", json_string(tag));
+        json_object_set_new(ev, "token_type", json_string("RFID"));
+        json_object_set_new(ev, "id_token_status", json_string(status ? status : "Invalid"));
+        json_object_set_new(ev, "meter_start_wh", json_integer(m->meter));
+        int64_t reservation;
+        if (glv_ocpp16_field_int(req->payload, "reservationId", &reservation))
+            json_object_set_new(ev, "reservation_id", json_integer(reservation));
+    } else {
+        OCPP16_LOG(GLV_LOG_INFO, "%s: StartTransaction resent; transaction %s again",
+                   req->conn->identity, id);
+    }
+    observe_commit(req);
+    glv_ocpp16_reply(req, json_pack("{s:I, s:o}", "transactionId", (json_int_t)tx_id, "idTagInfo",
+                                    stored ? stored : json_pack("{s:s}", "status", "Invalid")));
+    if (ev != NULL)
+        glv_ocpp16_emit("transaction.started", ev);
+    tx_msg_free(m);
+}
+
+static void start_run(struct tx_msg *m)
+{
+    struct glv_ocpp16_request *req = m->req;
+    char connector[24], meter[24], reservation[24];
+    snprintf(connector, sizeof connector, "%" PRId64, m->connector);
+    snprintf(meter, sizeof meter, "%" PRId64, m->meter);
+    int64_t r;
+    bool has_reservation = glv_ocpp16_field_int(req->payload, "reservationId", &r);
+    if (has_reservation)
+        snprintf(reservation, sizeof reservation, "%" PRId64, r);
+    char *info = json_dumps(m->info, JSON_COMPACT);
+    const char *params[] = {req->conn->identity,
+                            connector,
+                            glv_ocpp16_field_str(req->payload, "idTag"),
+                            meter,
+                            m->at,
+                            has_reservation ? reservation : NULL,
+                            info};
+    m->attempts++;
+    int rc = info == NULL
+                 ? -1
+                 : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_START, 7, params, start_stored, m);
+    free(info);
+    if (rc < 0) {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+        tx_msg_free(m);
+    }
+}
+
+static void start_authorized(json_t *info, void *arg)
+{
+    struct tx_msg *m = arg;
+    m->info = info;
+    start_run(m);
+}
+
+void glv_ocpp16_start_transaction(struct glv_ocpp16_request *req)
+{
+    struct tx_msg *m = tx_msg_new(req);
+    if (m == NULL) {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    glv_ocpp16_field_int(req->payload, "connectorId", &m->connector);
+    glv_ocpp16_field_int(req->payload, "meterStart", &m->meter);
+    if (!glv_ocpp16_field_time(req->payload, "timestamp", &m->at_ms) ||
+        glv_ocpp16_iso(m->at_ms, m->at)[0] == '\0') {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_PROPERTY_CONSTRAINT_VIOLATION,
+                               "timestamp: not a usable date-time");
+        tx_msg_free(m);
+        return;
+    }
+    glv_ocpp16_authorize(req->conn, glv_ocpp16_field_str(req->payload, "idTag"), m->connector,
+                         start_authorized, m);
+}
+
+/* ---- StopTransaction ---- */
+
+static void stop_stored(const glv_db_result *res, void *arg)
+{
+    struct tx_msg *m = arg;
+    const glv_host *h = OCPP16_HOST;
+    if (!h->db_ok(res) || h->db_rows(res) != 1) {
+        db_failed(m, res);
+        return;
+    }
+    struct glv_ocpp16_request *req = m->req;
+    const char *outcome = h->db_value(res, 0, 0);
+    json_t *answer_info = NULL;
+    json_t *ev = NULL;
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, m->tx_id);
+    if (strcmp(outcome, "resent") == 0) {
+        const char *stored = h->db_value(res, 0, 1);
+        answer_info = stored ? json_loads(stored, 0, NULL) : NULL;
+        OCPP16_LOG(GLV_LOG_INFO, "%s: StopTransaction %s resent; already stopped",
+                   req->conn->identity, id);
+    } else {
+        answer_info = json_incref(m->info);
+        bool unknown = strncmp(outcome, "unknown", 7) == 0;
+        if (unknown)
+            OCPP16_LOG(GLV_LOG_WARNING,
+                       "%s: StopTransaction for unknown transaction %s; kept "
+                       "in ocpp16_unknown_stops for review",
+                       req->conn->identity, id);
+        if (strcmp(outcome, "unknown_resent") != 0) {
+            ev = glv_ocpp16_event_new(req->conn->identity, m->at_ms);
+            json_object_set_new(ev, "transaction_id", json_string(id));
+            json_object_set_new(ev, "unknown", json_boolean(unknown));
+            json_object_set_new(ev, "meter_stop_wh", json_integer(m->meter));
+            const char *reason = glv_ocpp16_field_str(req->payload, "reason");
+            json_object_set_new(ev, "reason", json_string(reason ? reason : "Local"));
+            const char *tag = glv_ocpp16_field_str(req->payload, "idTag");
+            if (tag != NULL)
+                json_object_set_new(ev, "id_token", json_string(tag));
+            if (!unknown) {
+                int64_t start = strtoll(h->db_value(res, 0, 4), NULL, 10);
+                json_object_set_new(ev, "evse_id",
+                                    json_integer(strtoll(h->db_value(res, 0, 2), NULL, 10)));
+                json_object_set_new(ev, "connector_id", json_integer(1));
+                json_object_set_new(ev, "started_id_token", json_string(h->db_value(res, 0, 3)));
+                json_object_set_new(ev, "meter_start_wh", json_integer(start));
+                json_object_set_new(ev, "started_at", json_string(h->db_value(res, 0, 5)));
+                json_object_set_new(ev, "energy_wh", json_integer(m->meter - start));
+            }
+            json_object_set(ev, "samples", m->samples);
+        }
+    }
+    observe_commit(req);
+    json_t *out = json_object();
+    if (answer_info != NULL)
+        json_object_set_new(out, "idTagInfo", answer_info);
+    glv_ocpp16_reply(req, out);
+    if (ev != NULL)
+        glv_ocpp16_emit("transaction.stopped", ev);
+    tx_msg_free(m);
+}
+
+static void stop_run(struct tx_msg *m)
+{
+    struct glv_ocpp16_request *req = m->req;
+    char tx[24], meter[24];
+    snprintf(tx, sizeof tx, "%" PRId64, m->tx_id);
+    snprintf(meter, sizeof meter, "%" PRId64, m->meter);
+    const char *reason = glv_ocpp16_field_str(req->payload, "reason");
+    char *info = m->info ? json_dumps(m->info, JSON_COMPACT) : NULL;
+    char *samples = json_dumps(m->samples, JSON_COMPACT);
+    const char *params[] = {req->conn->identity,
+                            tx,
+                            meter,
+                            m->at,
+                            reason ? reason : "Local",
+                            glv_ocpp16_field_str(req->payload, "idTag"),
+                            info,
+                            samples};
+    int rc = samples == NULL
+                 ? -1
+                 : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_STOP, 8, params, stop_stored, m);
+    free(info);
+    free(samples);
+    if (rc < 0) {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+        tx_msg_free(m);
+    }
+}
+
+static void stop_authorized(json_t *info, void *arg)
+{
+    struct tx_msg *m = arg;
+    m->info = info;
+    stop_run(m);
+}
+
+void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
+{
+    struct tx_msg *m = tx_msg_new(req);
+    if (m == NULL) {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id);
+    glv_ocpp16_field_int(req->payload, "meterStop", &m->meter);
+    m->samples =
+        glv_ocpp16_meter_normalize(json_object_get(req->payload, "transactionData"), &m->energy_wh);
+    if (m->samples == NULL || !glv_ocpp16_field_time(req->payload, "timestamp", &m->at_ms) ||
+        glv_ocpp16_iso(m->at_ms, m->at)[0] == '\0') {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_PROPERTY_CONSTRAINT_VIOLATION,
+                               "timestamp: not a usable date-time");
+        tx_msg_free(m);
+        return;
+    }
+    const char *tag = glv_ocpp16_field_str(req->payload, "idTag");
+    if (tag != NULL)
+        glv_ocpp16_authorize(req->conn, tag, -1, stop_authorized, m);
+    else
+        stop_run(m);
+}
+
+/* ---- MeterValues ---- */
+
+static void meter_stored(const glv_db_result *res, void *arg)
+{
+    struct tx_msg *m = arg;
+    const glv_host *h = OCPP16_HOST;
+    if (!h->db_ok(res) || h->db_rows(res) != 1) {
+        db_failed(m, res);
+        return;
+    }
+    struct glv_ocpp16_request *req = m->req;
+    long long inserted = strtoll(h->db_value(res, 0, 0), NULL, 10);
+    json_t *ev = NULL;
+    if (inserted > 0 && m->tx_id > 0) {
+        char id[24];
+        snprintf(id, sizeof id, "%" PRId64, m->tx_id);
+        ev = glv_ocpp16_event_new(req->conn->identity, -1);
+        json_object_set_new(ev, "transaction_id", json_string(id));
+        json_object_set_new(ev, "evse_id", json_integer(m->connector));
+        json_object_set_new(ev, "connector_id", json_integer(1));
+        if (m->energy_wh >= 0)
+            json_object_set_new(ev, "energy_wh", json_real(m->energy_wh));
+        json_object_set(ev, "samples", m->samples);
+    } else if (inserted == 0) {
+        OCPP16_LOG(GLV_LOG_INFO, "%s: MeterValues resent; nothing new", req->conn->identity);
+    }
+    observe_commit(req);
+    glv_ocpp16_reply(req, json_object());
+    if (ev != NULL)
+        glv_ocpp16_emit("transaction.meter", ev);
+    tx_msg_free(m);
+}
+
+void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
+{
+    struct tx_msg *m = tx_msg_new(req);
+    if (m == NULL) {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    glv_ocpp16_field_int(req->payload, "connectorId", &m->connector);
+    if (!glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id))
+        m->tx_id = 0;
+    m->samples =
+        glv_ocpp16_meter_normalize(json_object_get(req->payload, "meterValue"), &m->energy_wh);
+    char connector[24], tx[24];
+    snprintf(connector, sizeof connector, "%" PRId64, m->connector);
+    snprintf(tx, sizeof tx, "%" PRId64, m->tx_id);
+    char *samples = m->samples ? json_dumps(m->samples, JSON_COMPACT) : NULL;
+    const char *params[] = {req->conn->identity, connector, tx, samples};
+    int rc = samples == NULL
+                 ? -1
+                 : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER, 4, params, meter_stored, m);
+    free(samples);
+    if (rc < 0) {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+        tx_msg_free(m);
+    }
+}
