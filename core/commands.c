@@ -11,7 +11,6 @@
  */
 #include "commands-internal.h"
 #include "log-internal.h"
-#include "module-internal.h"
 #include "registry-internal.h"
 #include "strmap-internal.h"
 
@@ -61,7 +60,7 @@ static const char SQL_TIMEOUT[] =
 static const char SQL_FETCH[] =
     "SELECT status, result::text, error::text FROM glv_charger_commands WHERE id = $1";
 
-typedef struct commands commands;
+typedef struct glv_commands commands;
 
 typedef struct handler {
     glv_plugin *p;
@@ -93,7 +92,7 @@ struct glv_command {
     json_t *args;
 };
 
-struct commands {
+struct glv_commands {
     glv_plugin *self;
     glv_strmap *handlers; /* transport → handler */
     pending *head;
@@ -113,19 +112,45 @@ void glv_commands_channel(const char *node_id, char out[GLV_COMMANDS_CHANNEL_MAX
     snprintf(out, GLV_COMMANDS_CHANNEL_MAX, "glv_node_%016" PRIx64, h);
 }
 
-static int commands_init(glv_plugin *self, void *state)
-{
-    commands *cs = state;
-    cs->self = self;
-    cs->handlers = glv_strmap_new();
-    glv_commands_channel(self->core->node_id, cs->channel);
-    return cs->handlers ? 0 : -ENOMEM;
-}
-
+/* The core's command router, made on first use; NULL when out of memory. */
 static commands *commands_of(glv_core *core)
 {
-    glv_plugin *self = glv_module(core, "commands", sizeof(commands), commands_init);
-    return self ? self->userdata : NULL;
+    if (core->commands)
+        return core->commands;
+    commands *cs = calloc(1, sizeof(*cs));
+    if (!cs)
+        return NULL;
+    cs->handlers = glv_strmap_new();
+    cs->self = cs->handlers ? glv_core_plugin_new(core, "commands") : NULL;
+    if (!cs->self) {
+        glv_strmap_free(cs->handlers);
+        free(cs);
+        return NULL;
+    }
+    glv_commands_channel(core->node_id, cs->channel);
+    core->commands = cs;
+    return cs;
+}
+
+static void free_handler(const char *key, void *value, void *arg)
+{
+    free(value);
+}
+
+static void pending_free(pending *pd);
+
+void glv_commands_free(glv_commands *cs)
+{
+    if (!cs)
+        return;
+    while (cs->head) {
+        pending *pd = cs->head;
+        cs->head = pd->next;
+        pending_free(pd);
+    }
+    glv_strmap_each(cs->handlers, free_handler, NULL);
+    glv_strmap_free(cs->handlers);
+    free(cs);
 }
 
 int glv_commands_listen(glv_core *core)

@@ -25,6 +25,8 @@ typedef struct glv_db glv_db;
 typedef struct glv_http glv_http;
 typedef struct glv_ws glv_ws;
 typedef struct glv_loader glv_loader;
+typedef struct glv_registry glv_registry;
+typedef struct glv_commands glv_commands;
 
 struct glv_core {
     struct event_base *base;
@@ -38,6 +40,8 @@ struct glv_core {
     glv_http *http;           /* NULL until attached */
     glv_ws *ws;               /* NULL until attached */
     glv_loader *loader;       /* NULL until attached */
+    glv_registry *registry;   /* made on first use by registry.c */
+    glv_commands *commands;   /* made on first use by commands.c */
     glv_plugin *builtins;     /* list of handles made by glv_core_plugin_new */
     uint32_t hook_timeout_ms; /* default filter chain deadline */
 };
@@ -81,6 +85,10 @@ void glv_plugin_release(glv_plugin *p);
  * Returns err (a negative errno) so callers can `return glv_fail(...)`. */
 int glv_fail(glv_plugin *p, int err, const char *fmt, ...) GLV_PRINTF(3, 4);
 int glv_vfail(glv_plugin *p, int err, const char *fmt, va_list ap) GLV_PRINTF(3, 0);
+
+/* Module state kept in the core, released by glv_core_free. */
+void glv_registry_free(glv_registry *r); /* registry.c */
+void glv_commands_free(glv_commands *c); /* commands.c */
 
 /* Part of the host table each module fills. */
 void glv_core_fill_host(glv_host *h);     /* core.c: identity, errors, config */

@@ -184,6 +184,8 @@ void glv_core_free(glv_core *core)
         return;
     /* Workers first: their completions reference the loop. */
     glv_workers_free(core->workers);
+    glv_commands_free(core->commands);
+    glv_registry_free(core->registry);
     glv_bus_free(core->bus);
     glv_services_free(core->services);
     glv_plugin *p = core->builtins;

@@ -5,7 +5,6 @@
  */
 #include "commands-internal.h"
 #include "log-internal.h"
-#include "module-internal.h"
 #include "registry-internal.h"
 #include "strmap-internal.h"
 
@@ -68,22 +67,44 @@ struct seen {
     uint64_t last_ms;
 };
 
-typedef struct registry {
+struct glv_registry {
+    glv_plugin *self; /* the registry's own handle for its queries */
     glv_strmap *seen; /* identity → struct seen */
-} registry;
+};
+typedef struct glv_registry registry;
 
-static int registry_init(glv_plugin *self, void *state)
-{
-    (void)self;
-    registry *r = state;
-    r->seen = glv_strmap_new();
-    return r->seen ? 0 : -ENOMEM;
-}
-
+/* The core's registry, made on first use; NULL when out of memory. */
 static registry *registry_of(glv_plugin *p)
 {
-    glv_plugin *self = glv_module(p->core, "registry", sizeof(registry), registry_init);
-    return self ? self->userdata : NULL;
+    glv_core *core = p->core;
+    if (core->registry)
+        return core->registry;
+    registry *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->seen = glv_strmap_new();
+    r->self = r->seen ? glv_core_plugin_new(core, "registry") : NULL;
+    if (!r->self) {
+        glv_strmap_free(r->seen);
+        free(r);
+        return NULL;
+    }
+    core->registry = r;
+    return r;
+}
+
+static void free_seen(const char *key, void *value, void *arg)
+{
+    free(value);
+}
+
+void glv_registry_free(glv_registry *r)
+{
+    if (!r)
+        return;
+    glv_strmap_each(r->seen, free_seen, NULL);
+    glv_strmap_free(r->seen);
+    free(r);
 }
 
 int glv_charger_identity_ok(const char *identity)
@@ -314,7 +335,8 @@ static void write_done(const glv_db_result *res, void *arg)
 
 static glv_plugin *self_of(glv_plugin *p)
 {
-    return glv_module(p->core, "registry", sizeof(registry), registry_init);
+    registry *r = registry_of(p);
+    return r ? r->self : NULL;
 }
 
 static int host_charger_detach(glv_plugin *p, const char *identity)
