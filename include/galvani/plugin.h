@@ -21,7 +21,8 @@
  * ABI changelog (append a line for every change; a major bump resets minor):
  *   0.1  first ABI: descriptor, host table (logging, config, hooks bus,
  *        services, timers, worker pool, password hashing, metrics, HTTP,
- *        WebSocket, PostgreSQL), migrations.
+ *        WebSocket, PostgreSQL, charger registry and command routing),
+ *        migrations.
  */
 #ifndef GALVANI_PLUGIN_H
 #define GALVANI_PLUGIN_H
