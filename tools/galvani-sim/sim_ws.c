@@ -5,6 +5,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -420,8 +422,11 @@ static void tls_error_detail(struct bufferevent *bev, char *out, size_t n)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct sim_ws *ws = arg;
-    if (what & BEV_EVENT_CONNECTED)
+    if (what & BEV_EVENT_CONNECTED) {
+        int one = 1;
+        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         return;
+    }
     char detail[160];
     int tls = bufferevent_openssl_get_ssl(bev) != NULL;
     if (ws->state == SIM_WS_CONNECTING) {
