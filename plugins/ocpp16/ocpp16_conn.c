@@ -176,6 +176,8 @@ void glv_ocpp16_conn_close(struct glv_ocpp16_conn *c, uint16_t code, const char 
     OCPP16_HOST->ws_close(c->ws, code, cause);
 }
 
+static void conn_retire(struct glv_ocpp16_conn *c, const char *cause, uint16_t code);
+
 /* ---- liveness: a silent charger is closed after two heartbeat intervals ---- */
 
 static void liveness_fire(void *arg)
@@ -191,6 +193,7 @@ static void liveness_fire(void *arg)
                    c->identity, now - c->last_rx_ms, c->heartbeat_ms / 1000u);
         OCPP16_HOST->metric_add(glv_ocpp16.m_timeouts, 1);
         glv_ocpp16_conn_close(c, GLV_WS_CLOSE_GOING_AWAY, "timeout");
+        conn_retire(c, "timeout", 1006);
         return;
     }
     c->liveness =
@@ -601,24 +604,18 @@ static void on_message(glv_ws_conn *ws, const char *data, size_t len, int is_tex
     pump(c);
 }
 
-static void on_close(glv_ws_conn *ws, uint16_t code, const char *reason, void *conn_arg)
+/* The connection is over for the registry and the bus: detach, emit
+ * charger.disconnected, leave the table. Runs once, at the first of the
+ * socket's end and our decision to drop a silent charger (whose close
+ * handshake may take long). */
+static void conn_retire(struct glv_ocpp16_conn *c, const char *cause, uint16_t code)
 {
-    struct glv_ocpp16_conn *c = conn_arg;
-    c->ws = NULL;
-    if (c->liveness != NULL) {
-        OCPP16_HOST->timer_stop(c->liveness);
-        c->liveness = NULL;
-    }
-    bool replaced = c->close_cause != NULL && strcmp(c->close_cause, "replaced") == 0;
+    if (c->retired)
+        return;
+    c->retired = true;
+    bool replaced = strcmp(cause, "replaced") == 0;
     table_remove(c);
     OCPP16_HOST->metric_add(glv_ocpp16.m_connections, -1);
-    drop_inbound(c);
-    fail_outbound(c);
-    const char *cause = c->close_cause;
-    if (cause == NULL && reason != NULL && strcmp(reason, "ping timeout") == 0)
-        cause = "timeout";
-    if (cause == NULL)
-        cause = glv_ocpp16.stopping ? "shutdown" : "closed";
     OCPP16_LOG(GLV_LOG_INFO, "%s: disconnected (%s, code %u)", c->identity, cause, code);
     if (c->attached && !replaced)
         OCPP16_HOST->charger_detach(glv_ocpp16.p, c->identity);
@@ -630,6 +627,24 @@ static void on_close(glv_ws_conn *ws, uint16_t code, const char *reason, void *c
             glv_ocpp16_emit("charger.disconnected", ev);
         }
     }
+}
+
+static void on_close(glv_ws_conn *ws, uint16_t code, const char *reason, void *conn_arg)
+{
+    struct glv_ocpp16_conn *c = conn_arg;
+    c->ws = NULL;
+    if (c->liveness != NULL) {
+        OCPP16_HOST->timer_stop(c->liveness);
+        c->liveness = NULL;
+    }
+    drop_inbound(c);
+    fail_outbound(c);
+    const char *cause = c->close_cause;
+    if (cause == NULL && reason != NULL && strcmp(reason, "ping timeout") == 0)
+        cause = "timeout";
+    if (cause == NULL)
+        cause = glv_ocpp16.stopping ? "shutdown" : "closed";
+    conn_retire(c, cause, code);
     glv_ocpp16_conn_unref(c); /* the socket's reference */
 }
 

@@ -40,6 +40,7 @@ struct glv_ocpp16_conn {
     int64_t connectors;
     bool attached;           /* charger_attach succeeded */
     bool in_table;           /* listed in glv_ocpp16.conns */
+    bool retired;            /* detached and reported disconnected */
     const char *close_cause; /* static: why we closed it (NULL: the peer did) */
     uint64_t last_rx_ms;     /* monotonic, last message received */
     uint32_t heartbeat_ms;
