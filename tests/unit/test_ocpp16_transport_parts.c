@@ -1,0 +1,115 @@
+/* The pure parts of the ocpp16 transport: meter value normalization, Basic
+ * credentials of the upgrade, lenient-tolerant field readers. */
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "ocpp16_basic_auth.h"
+#include "ocpp16_fields.h"
+#include "ocpp16_meter.h"
+
+static json_t *load(const char *text)
+{
+    json_error_t e;
+    json_t *v = json_loads(text, 0, &e);
+    ck_assert_msg(v != NULL, "bad test JSON: %s", e.text);
+    return v;
+}
+
+START_TEST(meter_values_are_normalized_to_base_units)
+{
+    json_t *mv = load("[{\"timestamp\": \"2024-05-01T14:30:00+02:00\", \"sampledValue\": ["
+                      "{\"value\": \"12.345\", \"unit\": \"kWh\"},"
+                      "{\"value\": \"7.2\", \"measurand\": \"Power.Active.Import\", \"unit\": "
+                      "\"kW\", \"phase\": \"L1\"},"
+                      "{\"value\": \"31\", \"measurand\": \"Temperature\", \"unit\": \"Celcius\"},"
+                      "{\"value\": \"abc\", \"format\": \"SignedData\"},"
+                      "{\"value\": \"16\", \"measurand\": \"Current.Import\"}]}]");
+    double energy = 0;
+    json_t *s = glv_ocpp16_meter_normalize(mv, &energy);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(json_array_size(s), 5);
+    json_t *e = json_array_get(s, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "timestamp")),
+                     "2024-05-01T12:30:00.000Z");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "measurand")),
+                     "Energy.Active.Import.Register");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "unit")), "Wh");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(e, "value")), 12345.0, 1e-6);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "raw")), "12.345");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "context")), "Sample.Periodic");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "location")), "Outlet");
+    ck_assert_ptr_null(json_object_get(e, "phase"));
+    json_t *p = json_array_get(s, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(p, "unit")), "W");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(p, "value")), 7200.0, 1e-6);
+    ck_assert_str_eq(json_string_value(json_object_get(p, "phase")), "L1");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(s, 2), "unit")), "Celsius");
+    ck_assert(json_is_null(json_object_get(json_array_get(s, 3), "value")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(s, 4), "unit")), "A");
+    ck_assert_double_eq_tol(energy, 12345.0, 1e-6);
+    json_decref(s);
+    json_decref(mv);
+
+    s = glv_ocpp16_meter_normalize(NULL, &energy);
+    ck_assert_uint_eq(json_array_size(s), 0);
+    ck_assert_double_eq(energy, -1);
+    json_decref(s);
+}
+END_TEST
+
+START_TEST(basic_credentials)
+{
+    struct glv_ocpp16_basic b;
+    /* "CP-1:pass:word" */
+    ck_assert_int_eq(glv_ocpp16_basic_parse("Basic Q1AtMTpwYXNzOndvcmQ=", &b), 0);
+    ck_assert_str_eq(b.user, "CP-1");
+    ck_assert_str_eq(b.password, "pass:word");
+    ck_assert_int_eq(glv_ocpp16_basic_parse("basic   Q1AtMTpwYXNzOndvcmQ=  ", &b), 0);
+    ck_assert_str_eq(b.user, "CP-1");
+    ck_assert_int_eq(glv_ocpp16_basic_parse(NULL, &b), -EINVAL);
+    ck_assert_int_eq(glv_ocpp16_basic_parse("Bearer abc", &b), -EINVAL);
+    ck_assert_int_eq(glv_ocpp16_basic_parse("Basic Q1AtMQ==", &b), -EINVAL); /* no colon */
+    ck_assert_int_eq(glv_ocpp16_basic_parse("Basic Q1At*TE6", &b), -EINVAL); /* bad char */
+    ck_assert_int_eq(glv_ocpp16_basic_parse("Basic Q1AtMTp", &b), -EINVAL);  /* length */
+    ck_assert_int_eq(glv_ocpp16_basic_parse("Basic QQ==QQ==", &b), -EINVAL); /* mid padding */
+    ck_assert_int_eq(glv_ocpp16_basic_parse("Basic QQA6eA==", &b), -EINVAL); /* NUL */
+}
+END_TEST
+
+START_TEST(field_readers_take_lenient_forms)
+{
+    json_t *o = load("{\"a\": 1200.0, \"b\": 1200.5, \"c\": null, \"d\": \"x\","
+                     " \"t\": \"2024-05-01 12:30:00\", \"u\": \"2024-05-01T12:30:00Z\"}");
+    int64_t v = 0;
+    ck_assert(glv_ocpp16_field_int(o, "a", &v));
+    ck_assert_int_eq(v, 1200);
+    ck_assert(!glv_ocpp16_field_int(o, "b", &v));
+    ck_assert(!glv_ocpp16_field_int(o, "c", &v));
+    ck_assert_ptr_null(glv_ocpp16_field_str(o, "c"));
+    ck_assert_str_eq(glv_ocpp16_field_str(o, "d"), "x");
+    int64_t t1 = 0, t2 = 0;
+    ck_assert(glv_ocpp16_field_time(o, "t", &t1));
+    ck_assert(glv_ocpp16_field_time(o, "u", &t2));
+    ck_assert_int_eq(t1, t2);
+    char buf[25];
+    ck_assert_str_eq(glv_ocpp16_iso(t1, buf), "2024-05-01T12:30:00.000Z");
+    json_decref(o);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ocpp16_transport_parts");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, meter_values_are_normalized_to_base_units);
+    tcase_add_test(tc, basic_credentials);
+    tcase_add_test(tc, field_readers_take_lenient_forms);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
