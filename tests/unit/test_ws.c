@@ -9,6 +9,7 @@
 #include "ws_test_server.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -632,14 +633,24 @@ START_TEST(test_handshake_timeout)
 }
 END_TEST
 
+static void *stop_server(void *arg)
+{
+    glv_test_ws_server_stop(arg);
+    return NULL;
+}
+
 START_TEST(test_close_all_going_away)
 {
     glv_test_ws *c = open_ws("/echo/g", "echo", NULL);
-    /* Stopping the test server closes every connection with 1001. */
-    glv_test_ws_server_stop(server);
-    server = NULL;
+    /* Stopping the test server closes every connection with 1001; the client
+     * answers the close meanwhile, so every on_close runs before the end. */
+    pthread_t stopper;
+    ck_assert_int_eq(pthread_create(&stopper, NULL, stop_server, server), 0);
     ck_assert_int_eq(glv_test_ws_read_close(c, 3000), 1001);
+    ck_assert_int_eq(glv_test_ws_send_frame(c, 0x8, true, 0, "\x03\xe9", 2, true), 0);
     ck_assert_int_eq(glv_test_ws_wait_eof(c, 3000), 1);
+    pthread_join(stopper, NULL);
+    server = NULL;
     glv_test_ws_free(c);
 }
 END_TEST
