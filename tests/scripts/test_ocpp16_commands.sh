@@ -11,6 +11,7 @@ write_config "  call_timeout: 1s
     ocpp: {security_profile: 0}"
 migrate
 ctl charger add CP-9 --profile 0 >/dev/null || fail "charger add"
+ctl charger add CP-LAX --profile 0 --lenient >/dev/null || fail "charger add --lenient"
 start_daemon "$WORK/galvani.yaml"
 
 py <<'PY'
@@ -76,6 +77,24 @@ time.sleep(0.3)
 r = http("POST", "/test/ocpp16/command/CP-9/reset", {"type": "Soft"})
 expect(r["error"]["code"] == "offline", "offline charger: %r" % r)
 PY
+# the lenient switch: known vendor quirks accepted and logged for CP-LAX only
+py <<'PY'
+quirky = {"connectorId": 1, "idTag": "TAG-X", "meterStart": 1200.0, "timestamp": "2024-05-01 12:30:00",
+          "reservationId": None}
+for ident, lenient in (("CP-9", False), ("CP-LAX", True)):
+    cp = c.ChargePoint(WS_PORT, ident)
+    cp.result("BootNotification", dict(c.boot_payload(), vendorQuirk="x") if lenient else c.boot_payload())
+    m = cp.call("StartTransaction", quirky)
+    if lenient:
+        expect(m[0] == 3 and isinstance(m[2]["transactionId"], int), "lenient charger accepted: %r" % m)
+    else:
+        expect(m[0] == 4 and m[2] in ("TypeConstraintViolation", "PropertyConstraintViolation",
+                                      "OccurenceConstraintViolation"), "strict charger refused: %r" % m)
+    cp.close()
+PY
+grep -q "CP-LAX: lenient: accepted" "$WORK/daemon.log" || fail "lenient quirks not logged"
+grep -q "CP-9: lenient" "$WORK/daemon.log" && fail "a strict charger was treated leniently"
+expect_sql "SELECT meter_start || ' ' || to_char(started_at AT TIME ZONE 'UTC', 'HH24:MI') FROM ocpp16_transactions WHERE charger = 'CP-LAX'" "1200 12:30"
 expect_sql "SELECT count(*) FROM glv_charger_commands WHERE identity = 'CP-9' AND command = 'reset' AND status = 'succeeded'" 2
 expect_sql "SELECT count(*) FROM glv_charger_commands WHERE identity = 'CP-9' AND command = 'start'" 2
 stop_daemon
