@@ -2,7 +2,7 @@
 # galvanictl charger and token commands against the test PostgreSQL, in a
 # schema of their own: add, list, show, set-password (the stored hash
 # changes), set-profile, accept, remove, errors with exit code 1 and one
-# clear line, and the demo data set loaded twice.
+# clear line, the demo data set loaded twice, and bulk import.
 source "$(dirname "$0")/daemon_lib.sh"
 : "${GLV_TEST_PG:?GLV_TEST_PG is not set: eval \"\$(tools/pg-private env DIR)\" first}"
 export GLV_PLUGIN_PATH=${GLV_PLUGIN_BUILD_DIR:?}
@@ -104,4 +104,55 @@ done
 [ "$(sql "SELECT string_agg(identity || ':' || status || ':' || security_profile || ':' || connectors, ' ' ORDER BY identity) FROM glv_chargers WHERE identity LIKE 'DEMO-%'")" = \
     "DEMO-CP-1:accepted:1:2 DEMO-CP-2:accepted:1:2" ] || fail "demo chargers"
 [ "$(sql "SELECT status FROM localauth_tokens WHERE id_token = 'DEMO-RFID-1'")" = Accepted ] || fail "demo token"
+# bulk import: one transaction, each distinct password hashed once,
+# idempotent, a bad line refused with its number and nothing written
+ctl charger add IMP-0 --profile 0 >/dev/null || fail "charger add IMP-0"
+{
+    echo "# identity,profile,password"
+    echo "IMP-0,1,shared-secret-1"
+    for i in $(seq 1 50); do echo "IMP-$i,1,shared-secret-1"; done
+    for i in $(seq 51 60); do echo "IMP-$i,2,other,secret-2"; done
+    echo ""
+    echo "IMP-61"
+    echo "IMP-62,3"
+    printf 'IMP-63,,third-secret\r\n'
+} >"$WORK/import.csv"
+out=$(ctl charger import "$WORK/import.csv") || fail "charger import"
+grep -q "^64 chargers imported: 63 added, 1 updated, 3 distinct passwords hashed$" <<<"$out" ||
+    fail "charger import: $out"
+[ "$(sql "SELECT count(DISTINCT password_hash) || ' ' || count(*) FROM glv_chargers WHERE identity LIKE 'IMP-%'")" = "3 64" ] ||
+    fail "import: hashes not shared per password"
+[ "$(sql "SELECT string_agg(identity || ':' || status || ':' || security_profile || ':' || (password_hash IS NOT NULL), ' ' ORDER BY identity) FROM glv_chargers WHERE identity IN ('IMP-0', 'IMP-51', 'IMP-61', 'IMP-62', 'IMP-63')")" = \
+    "IMP-0:accepted:1:true IMP-51:accepted:2:true IMP-61:accepted:0:false IMP-62:accepted:3:false IMP-63:accepted:1:true" ] ||
+    fail "import stored the wrong records"
+# the shared hash verifies the shared password: the same hash as IMP-1's
+[ "$(sql "SELECT count(DISTINCT password_hash) FROM glv_chargers WHERE identity ~ '^IMP-([0-9]|[1-4][0-9]|50)$'")" = 1 ] ||
+    fail "import: one password, several hashes"
+out=$(ctl charger import "$WORK/import.csv") || fail "charger import, second time"
+grep -q "^64 chargers imported: 0 added, 64 updated" <<<"$out" || fail "second import: $out"
+[ "$(sql "SELECT count(*) FROM glv_chargers WHERE identity LIKE 'IMP-%'")" = 64 ] || fail "second import doubled rows"
+# stdin, and an update that changes the profile
+echo "IMP-61,3" | ctl charger import - >/dev/null || fail "charger import -"
+[ "$(sql "SELECT security_profile FROM glv_chargers WHERE identity = 'IMP-61'")" = 3 ] || fail "import did not update"
+# bad input: line number, exit 1, nothing written
+before=$(sql "SELECT count(*) || ':' || max(updated_at) FROM glv_chargers")
+expect_import_fail() { # PATTERN: the file $WORK/bad.csv is refused
+    expect_fail "$1" charger import "$WORK/bad.csv"
+    [ "$(sql "SELECT count(*) || ':' || max(updated_at) FROM glv_chargers")" = "$before" ] ||
+        fail "a refused import wrote something ($1)"
+}
+printf 'NEW-1,1,good-password\nNEW-2,7,good-password\n' >"$WORK/bad.csv"
+expect_import_fail "bad.csv:2: '7' is not a security profile"
+printf 'NEW-1,1,good-password\nNEW-2\nbad id,0\n' >"$WORK/bad.csv"
+expect_import_fail "bad.csv:3: 'bad id' is not a charger identity"
+printf 'NEW-1,1\n' >"$WORK/bad.csv"
+expect_import_fail "bad.csv:1: security profile 1 needs a password"
+printf 'NEW-1,2,short\n' >"$WORK/bad.csv"
+expect_import_fail "bad.csv:1: the password must have 8 to 40 characters"
+printf 'NEW-1,0\nNEW-2,0\n\nNEW-1,3\n' >"$WORK/bad.csv"
+expect_import_fail "bad.csv:4: NEW-1 is on line 1 already"
+printf '# nothing\n\n' >"$WORK/bad.csv"
+expect_import_fail "holds no charger"
+expect_fail "cannot open $WORK/none.csv" charger import "$WORK/none.csv"
+
 echo "galvanictl charger and token: ok"

@@ -7,11 +7,13 @@
  *   charger list | show ID | accept ID | remove ID
  *   charger set-password ID [--password PW | --password-stdin]
  *   charger set-profile ID N
+ *   charger import FILE            one charger a line: ID[,PROFILE[,PASSWORD]]
  */
 #include "ctl.h"
 #include "password-internal.h"
 #include "registry-internal.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -28,7 +30,8 @@ static int usage(void)
                     "  set-password ID [--password PW | --password-stdin]   (stdin by default)\n"
                     "  set-profile ID N\n"
                     "  accept ID\n"
-                    "  remove ID\n");
+                    "  remove ID\n"
+                    "  import FILE   (one charger a line: ID[,PROFILE[,PASSWORD]]; - for stdin)\n");
     return 2;
 }
 
@@ -267,6 +270,294 @@ static int charger_change(PGconn *pg, const char *what, const char *sql, int n,
     return 0;
 }
 
+/* ---- import ---- */
+
+struct import_row {
+    char *identity;
+    int profile;
+    char *password; /* NULL: none */
+    long line;
+    const char *hash; /* points into the hash of the row's password group */
+    char hash_buf[GLV_PASSWORD_HASH_MAX];
+};
+
+struct import {
+    struct import_row *rows;
+    size_t n, cap;
+};
+
+static void import_free(struct import *im)
+{
+    for (size_t i = 0; i < im->n; i++) {
+        free(im->rows[i].identity);
+        if (im->rows[i].password) {
+            memset(im->rows[i].password, 0, strlen(im->rows[i].password));
+            free(im->rows[i].password);
+        }
+    }
+    free(im->rows);
+}
+
+static int import_fail(const char *file, long line, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "galvanictl: charger import: %s:%ld: ", file, line);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return 1;
+}
+
+/* Parses one line (without its newline) into a row; 1 on bad input
+ * (printed), 0 otherwise; *skip for blank lines and # comments. */
+static int import_line(const char *file, long lineno, char *line, struct import_row *row, int *skip)
+{
+    size_t len = strlen(line);
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+        line[--len] = '\0';
+    *skip = len == 0 || line[0] == '#';
+    if (*skip)
+        return 0;
+    char *id = line, *prof = NULL, *pw = NULL;
+    char *comma = strchr(line, ',');
+    if (comma) {
+        *comma = '\0';
+        prof = comma + 1;
+        comma = strchr(prof, ',');
+        if (comma) {
+            *comma = '\0';
+            pw = comma + 1; /* the rest of the line: a password may hold commas */
+        }
+    }
+    if (!glv_charger_identity_ok(id))
+        return import_fail(file, lineno,
+                           "'%s' is not a charger identity (1 to 255 printable ASCII bytes "
+                           "without spaces)",
+                           id);
+    if (pw && !*pw)
+        pw = NULL;
+    int profile = pw ? 1 : 0;
+    if (prof && *prof && parse_int(prof, 0, 3, &profile) != 0)
+        return import_fail(file, lineno, "'%s' is not a security profile (0 to 3)", prof);
+    if ((profile == 1 || profile == 2) && !pw)
+        return import_fail(file, lineno, "security profile %s needs a password",
+                           profile == 1 ? "1" : "2");
+    if (pw && (strlen(pw) < 8 || strlen(pw) > 40))
+        return import_fail(file, lineno, "%s", "the password must have 8 to 40 characters (OCPP)");
+    row->identity = strdup(id);
+    row->password = pw ? strdup(pw) : NULL;
+    row->profile = profile;
+    row->line = lineno;
+    if (!row->identity || (pw && !row->password))
+        return import_fail(file, lineno, "%s", "out of memory");
+    return 0;
+}
+
+static int import_read(const char *file, struct import *im)
+{
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (!f) {
+        fprintf(stderr, "galvanictl: charger import: cannot open %s: %s\n", file, strerror(errno));
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &cap, f) != -1) {
+        lineno++;
+        line[strcspn(line, "\n")] = '\0';
+        if (im->n == im->cap) {
+            size_t ncap = im->cap ? im->cap * 2 : 256;
+            struct import_row *rows = realloc(im->rows, ncap * sizeof(*rows));
+            if (!rows) {
+                rc = import_fail(file, lineno, "%s", "out of memory");
+                break;
+            }
+            im->rows = rows;
+            im->cap = ncap;
+        }
+        struct import_row *row = &im->rows[im->n];
+        memset(row, 0, sizeof(*row));
+        int skip = 0;
+        rc = import_line(file, lineno, line, row, &skip);
+        if (rc == 0 && !skip)
+            im->n++;
+        else if (rc != 0) {
+            free(row->identity);
+            free(row->password);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "galvanictl: charger import: cannot read %s: %s\n", file, strerror(errno));
+        rc = 1;
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    if (rc == 0 && im->n == 0) {
+        fprintf(stderr, "galvanictl: charger import: %s holds no charger\n", file);
+        rc = 1;
+    }
+    return rc;
+}
+
+static int by_identity(const void *a, const void *b)
+{
+    const struct import_row *const *x = a, *const *y = b;
+    int c = strcmp((*x)->identity, (*y)->identity);
+    return c ? c : ((*x)->line > (*y)->line) - ((*x)->line < (*y)->line);
+}
+
+static int by_password(const void *a, const void *b)
+{
+    const struct import_row *const *x = a, *const *y = b;
+    if (!(*x)->password || !(*y)->password)
+        return !!(*x)->password - !!(*y)->password;
+    return strcmp((*x)->password, (*y)->password);
+}
+
+/* Refuses an identity given twice; hashes each distinct password once.
+ * *hashed counts the hashes made. */
+static int import_prepare(const char *file, struct import *im, size_t *hashed)
+{
+    struct import_row **order = malloc(im->n * sizeof(*order));
+    if (!order) {
+        fprintf(stderr, "galvanictl: charger import: out of memory\n");
+        return 1;
+    }
+    for (size_t i = 0; i < im->n; i++)
+        order[i] = &im->rows[i];
+    qsort(order, im->n, sizeof(*order), by_identity);
+    for (size_t i = 1; i < im->n; i++) {
+        if (strcmp(order[i]->identity, order[i - 1]->identity) == 0) {
+            char first[32];
+            snprintf(first, sizeof(first), "%ld", order[i - 1]->line);
+            fprintf(stderr, "galvanictl: charger import: %s:%ld: %s is on line %s already\n", file,
+                    order[i]->line, order[i]->identity, first);
+            free(order);
+            return 1;
+        }
+    }
+    qsort(order, im->n, sizeof(*order), by_password);
+    *hashed = 0;
+    for (size_t i = 0; i < im->n; i++) {
+        struct import_row *row = order[i];
+        if (!row->password)
+            continue;
+        if (i > 0 && order[i - 1]->password && strcmp(order[i - 1]->password, row->password) == 0) {
+            row->hash = order[i - 1]->hash;
+            continue;
+        }
+        if (glv_password_hash_sync(row->password, row->hash_buf) != 0) {
+            free(order);
+            return import_fail(file, row->line, "%s", "cannot hash the password");
+        }
+        row->hash = row->hash_buf;
+        (*hashed)++;
+    }
+    free(order);
+    return 0;
+}
+
+/* COPY text format: backslash escapes; identities and hashes hold no tabs
+ * or newlines (printable ASCII without spaces). */
+static int copy_field(PGconn *pg, const char *s, const char *sep)
+{
+    char buf[2 * 256 + 4];
+    size_t n = 0;
+    if (!s) {
+        buf[n++] = '\\';
+        buf[n++] = 'N';
+    } else {
+        for (; *s && n < sizeof(buf) - 3; s++) {
+            if (*s == '\\')
+                buf[n++] = '\\';
+            buf[n++] = *s;
+        }
+    }
+    buf[n++] = *sep;
+    return PQputCopyData(pg, buf, (int)n) == 1 ? 0 : -1;
+}
+
+static int charger_import(PGconn *pg, const char *file)
+{
+    struct import im = {0};
+    size_t hashed = 0;
+    int rc = import_read(file, &im);
+    if (rc == 0)
+        rc = import_prepare(file, &im, &hashed);
+    if (rc != 0) {
+        import_free(&im);
+        return rc;
+    }
+    PGresult *res = run(pg, "import", "BEGIN", 0, NULL, NULL);
+    if (res) {
+        PQclear(res);
+        res = run(pg, "import",
+                  "CREATE TEMPORARY TABLE glv_charger_import (identity text, security_profile"
+                  " integer, password_hash text) ON COMMIT DROP",
+                  0, NULL, NULL);
+    }
+    if (res) {
+        PQclear(res);
+        res = PQexec(pg, "COPY glv_charger_import FROM STDIN");
+        if (PQresultStatus(res) != PGRES_COPY_IN) {
+            fprintf(stderr, "galvanictl: charger import: %s", PQerrorMessage(pg));
+            PQclear(res);
+            res = NULL;
+        } else {
+            PQclear(res);
+            int bad = 0;
+            for (size_t i = 0; i < im.n && !bad; i++) {
+                char prof[4];
+                snprintf(prof, sizeof(prof), "%d", im.rows[i].profile);
+                bad = copy_field(pg, im.rows[i].identity, "\t") || copy_field(pg, prof, "\t") ||
+                      copy_field(pg, im.rows[i].hash, "\n");
+            }
+            res = NULL;
+            if (PQputCopyEnd(pg, bad ? "galvanictl: cannot send a row" : NULL) == 1) {
+                res = PQgetResult(pg);
+                if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                    fprintf(stderr, "galvanictl: charger import: %s", PQerrorMessage(pg));
+                    PQclear(res);
+                    res = NULL;
+                }
+                for (PGresult *more; (more = PQgetResult(pg)) != NULL;)
+                    PQclear(more);
+            }
+        }
+    }
+    if (res) {
+        PQclear(res);
+        res = run(pg, "import",
+                  "WITH up AS (INSERT INTO glv_chargers (identity, status, security_profile,"
+                  " password_hash) SELECT identity, 'accepted', security_profile, password_hash"
+                  " FROM glv_charger_import ON CONFLICT (identity) DO UPDATE SET"
+                  " security_profile = EXCLUDED.security_profile,"
+                  " password_hash = EXCLUDED.password_hash, updated_at = now()"
+                  " RETURNING (xmax = 0) AS added)"
+                  " SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added)"
+                  " FROM up",
+                  0, NULL, NULL);
+    }
+    char added[24] = "0", updated[24] = "0";
+    if (res) {
+        snprintf(added, sizeof(added), "%s", PQgetvalue(res, 0, 0));
+        snprintf(updated, sizeof(updated), "%s", PQgetvalue(res, 0, 1));
+        PQclear(res);
+        res = run(pg, "import", "COMMIT", 0, NULL, NULL);
+    }
+    if (!res) {
+        PQclear(PQexec(pg, "ROLLBACK"));
+        import_free(&im);
+        return 1;
+    }
+    PQclear(res);
+    printf("%zu chargers imported: %s added, %s updated, %zu distinct passwords hashed\n", im.n,
+           added, updated, hashed);
+    import_free(&im);
+    return 0;
+}
+
 int glv_ctl_charger(int argc, char **argv, const glv_ctl_env *env)
 {
     if (argc < 2)
@@ -283,7 +574,7 @@ int glv_ctl_charger(int argc, char **argv, const glv_ctl_env *env)
         return usage();
     if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
         strcmp(sub, "set-password") != 0 && strcmp(sub, "set-profile") != 0 &&
-        strcmp(sub, "accept") != 0 && strcmp(sub, "remove") != 0)
+        strcmp(sub, "accept") != 0 && strcmp(sub, "remove") != 0 && strcmp(sub, "import") != 0)
         return usage();
     PGconn *pg = connect_db(env, sub);
     if (!pg)
@@ -291,6 +582,8 @@ int glv_ctl_charger(int argc, char **argv, const glv_ctl_env *env)
     int rc;
     if (strcmp(sub, "add") == 0) {
         rc = charger_add(pg, pos[0], &o);
+    } else if (strcmp(sub, "import") == 0) {
+        rc = charger_import(pg, pos[0]);
     } else if (strcmp(sub, "list") == 0) {
         rc = charger_list(pg);
     } else if (strcmp(sub, "show") == 0) {

@@ -22,7 +22,7 @@ static const struct command_group groups[] = {
     {"tariff", 0, glv_ctl_tariff,
      "tariff price --tariff T.json --cdr C.json   re-price an OCPI CDR offline"},
     {"charger", 1, glv_ctl_charger,
-     "charger add|list|show|set-password|set-profile|accept|remove   the charger registry"},
+     "charger add|list|show|set-password|set-profile|accept|remove|import   the charger registry"},
     {"token", 1, glv_ctl_token, "token add|list|block|remove   the local token list"},
 };
 
