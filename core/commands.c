@@ -8,6 +8,12 @@
  * "r:<id>" on the sender's channel, which then reads the row. The sender
  * keeps a deadline per command; when it passes, the row is finished as
  * "timeout" unless an answer was written first.
+ *
+ * The row is the audit trail, so secrets stay out of it: the value of every
+ * member named "password", at any depth of the args, is recorded as "***".
+ * The handler still gets the args as sent: from memory on this node, and on
+ * another node from the NOTIFY that tells it ("c:<id>:<args>"), which is
+ * never stored.
  */
 #include "commands-internal.h"
 #include "log-internal.h"
@@ -23,6 +29,9 @@
 
 #define COMMAND_NAME_MAX 64
 #define TIMEOUT_MAX_MS 3600000u
+#define REDACTED_MEMBER "password"
+#define REDACTED_VALUE "***"
+#define NOTIFY_PAYLOAD_MAX 7900 /* PostgreSQL refuses 8000 bytes and more */
 
 static const char SQL_SEND[] =
     "WITH k AS (SELECT c.identity AS known, n.node, n.transport, n.channel"
@@ -82,6 +91,7 @@ typedef struct pending {
     int reading;  /* the answer's row is being read */
     char *identity, *command;
     json_t *args;
+    int redacted; /* the recorded args differ from args */
 } pending;
 
 struct glv_command {
@@ -164,6 +174,48 @@ int glv_commands_listen(glv_core *core)
     if (r == 0)
         cs->listening = 1;
     return r;
+}
+
+/* A copy of v with the value of every member named "password" (at any
+ * depth, in objects inside arrays too) replaced by "***"; *changed is set
+ * when one was. NULL when out of memory. */
+static json_t *redact(const json_t *v, int *changed)
+{
+    if (json_is_object(v)) {
+        json_t *out = json_object();
+        const char *key;
+        json_t *member;
+        json_object_foreach((json_t *)v, key, member)
+        {
+            json_t *copy;
+            if (strcmp(key, REDACTED_MEMBER) == 0) {
+                copy = json_string(REDACTED_VALUE);
+                *changed = 1;
+            } else {
+                copy = redact(member, changed);
+            }
+            if (!out || !copy || json_object_set_new(out, key, copy) != 0) {
+                json_decref(out);
+                return NULL;
+            }
+        }
+        return out;
+    }
+    if (json_is_array(v)) {
+        json_t *out = json_array();
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            json_t *copy = redact(item, changed);
+            if (!out || !copy || json_array_append_new(out, copy) != 0) {
+                json_decref(out);
+                return NULL;
+            }
+        }
+        return out;
+    }
+    return json_deep_copy(v);
 }
 
 static json_t *error_new(const char *code, const char *fmt, ...) GLV_PRINTF(2, 3);
@@ -377,20 +429,34 @@ static glv_command *command_new(commands *cs, int64_t id, const char *identity, 
     return cmd;
 }
 
+struct claim {
+    commands *cs;
+    json_t *args; /* as sent, from the NOTIFY; NULL: the recorded ones */
+};
+
 static void claim_done(const glv_db_result *res, void *arg)
 {
-    commands *cs = arg;
+    struct claim *cl = arg;
+    commands *cs = cl->cs;
+    json_t *sent = cl->args;
+    free(cl);
     const glv_host *h = &cs->self->core->host;
     if (!h->db_ok(res)) {
         glv_log(GLV_LOG_WARNING, "commands", "a command for this node cannot be claimed: %s",
                 h->db_error(res));
+        json_decref(sent);
         return;
     }
-    if (h->db_rows(res) != 1)
+    if (h->db_rows(res) != 1) {
+        json_decref(sent);
         return; /* claimed already, or not for this node */
+    }
     const char *args = h->db_value(res, 0, 2);
     glv_command *cmd = command_new(cs, 0, h->db_value(res, 0, 0), h->db_value(res, 0, 1),
-                                   args ? json_loads(args, 0, NULL) : NULL, 1);
+                                   sent   ? sent
+                                   : args ? json_loads(args, 0, NULL)
+                                          : NULL,
+                                   1);
     if (!cmd) {
         glv_log(GLV_LOG_ERR, "commands", "out of memory running a command");
         return;
@@ -399,13 +465,24 @@ static void claim_done(const glv_db_result *res, void *arg)
     dispatch(cs, cmd, h->db_value(res, 0, 3));
 }
 
-/* NOTIFY "c:<id>": a command for a charger held here. */
-static void command_arrived(commands *cs, int64_t id)
+/* NOTIFY "c:<id>[:<args>]": a command for a charger held here (args stolen). */
+static void command_arrived(commands *cs, int64_t id, json_t *args)
 {
+    struct claim *cl = calloc(1, sizeof(*cl));
+    if (!cl) {
+        json_decref(args);
+        glv_log(GLV_LOG_ERR, "commands", "out of memory claiming a command");
+        return;
+    }
+    cl->cs = cs;
+    cl->args = args;
     char text[24];
     snprintf(text, sizeof(text), "%" PRId64, id);
     const char *params[2] = {text, cs->self->core->node_id};
-    cs->self->core->host.db_query(cs->self, SQL_CLAIM, 2, params, claim_done, cs);
+    if (cs->self->core->host.db_query(cs->self, SQL_CLAIM, 2, params, claim_done, cl) != 0) {
+        json_decref(args);
+        free(cl);
+    }
 }
 
 static void on_notify(const char *channel, const char *payload, void *arg)
@@ -416,10 +493,20 @@ static void on_notify(const char *channel, const char *payload, void *arg)
         return;
     char *end;
     long long id = strtoll(payload + 2, &end, 10);
-    if (*end || id <= 0)
+    if ((*end && (*end != ':' || payload[0] != 'c')) || id <= 0)
         return;
+    json_t *args = NULL;
+    if (*end == ':') {
+        args = json_loads(end + 1, 0, NULL);
+        if (!json_is_object(args)) {
+            json_decref(args);
+            glv_log(GLV_LOG_WARNING, "commands",
+                    "command %lld: unreadable args in the notification", id);
+            return;
+        }
+    }
     if (payload[0] == 'c')
-        command_arrived(cs, id);
+        command_arrived(cs, id, args);
     else
         answer_arrived(cs, id);
 }
@@ -544,10 +631,27 @@ static void send_done(const glv_db_result *res, void *arg)
         dispatch(cs, cmd, transport);
         return;
     }
-    char payload[32];
-    snprintf(payload, sizeof(payload), "c:%" PRId64, id);
+    char head[32];
+    snprintf(head, sizeof(head), "c:%" PRId64, id);
+    char *payload = head;
+    if (pd->redacted) {
+        /* the other node needs the args as sent; the row holds them redacted */
+        char *text = json_dumps(pd->args, JSON_COMPACT);
+        size_t n = strlen(head) + 1 + (text ? strlen(text) : 0) + 1;
+        payload = text && n <= NOTIFY_PAYLOAD_MAX ? malloc(n) : NULL;
+        if (payload)
+            snprintf(payload, n, "%s:%s", head, text);
+        free(text);
+        if (!payload) {
+            deliver_new(pd, NULL, error_new("database", "out of memory"));
+            return;
+        }
+    }
     const char *channel = h->db_value(res, 0, 4);
-    if (!channel || h->db_notify(cs->self, channel, payload) != 0)
+    int told = channel && h->db_notify(cs->self, channel, payload) == 0;
+    if (payload != head)
+        free(payload);
+    if (!told)
         glv_log(GLV_LOG_WARNING, "commands",
                 "command %" PRId64 " for %s: the node holding it "
                 "cannot be told",
@@ -591,7 +695,22 @@ static int host_command_send(glv_plugin *p, const char *identity, const char *co
         pd->args = args ? args : json_object();
         args = NULL;
     }
-    char *atext = pd && pd->args ? json_dumps(pd->args, JSON_COMPACT) : NULL;
+    json_t *recorded = pd && pd->args ? redact(pd->args, &pd->redacted) : NULL;
+    char *atext = recorded ? json_dumps(recorded, JSON_COMPACT) : NULL;
+    json_decref(recorded);
+    if (atext && pd->redacted) {
+        /* such args travel to another node in a NOTIFY payload */
+        char *full = json_dumps(pd->args, JSON_COMPACT);
+        size_t n = full ? strlen(full) : 0;
+        free(full);
+        if (n == 0 || n + 32 > NOTIFY_PAYLOAD_MAX) {
+            pending_free(pd);
+            free(atext);
+            return glv_fail(p, n ? -E2BIG : -ENOMEM,
+                            "command_send: args with a password must be under %d bytes",
+                            NOTIFY_PAYLOAD_MAX - 32);
+        }
+    }
     if (!pd || !pd->identity || !pd->command || !atext) {
         json_decref(args);
         if (pd)

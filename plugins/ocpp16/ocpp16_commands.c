@@ -5,9 +5,11 @@
  * them). Where two actions serve one command (update_firmware, trigger),
  * the first whose request schema the args satisfy is used.
  *
- * ChangeConfiguration of AuthorizationKey rotates the charger's Basic-auth
- * password: when the charger accepts, the new key is hashed off the loop
- * and stored in the registry before the command is answered.
+ * set_password {"password"} is ChangeConfiguration of AuthorizationKey: it
+ * rotates the charger's Basic-auth password. When the charger accepts, the
+ * new key is hashed off the loop and stored in the registry before the
+ * command is answered. change_configuration refuses that key, so the
+ * password only travels in a member the core keeps out of its audit trail.
  */
 #include "ocpp16_fields.h"
 #include "ocpp16_plugin.h"
@@ -15,6 +17,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct {
     const char *command;
@@ -119,13 +122,36 @@ static void call_done(struct glv_ocpp16_conn *conn, const json_t *result, const 
     run_free(r);
 }
 
+/* The ChangeConfiguration payload of set_password {"password": "…"}, or
+ * NULL with *why set when the args are not that. */
+static json_t *set_password_payload(const json_t *args, const char **why)
+{
+    const char *pw = glv_ocpp16_field_str(args, "password");
+    if (pw == NULL) {
+        *why = "password: a string is required";
+        return NULL;
+    }
+    if (json_object_size(args) != 1) {
+        *why = "set_password takes only the member password";
+        return NULL;
+    }
+    size_t len = strlen(pw);
+    if (len < 8 || len > 40) {
+        *why = "password: 8 to 40 characters";
+        return NULL;
+    }
+    return json_pack("{s:s, s:s}", "key", "AuthorizationKey", "value", pw);
+}
+
 void glv_ocpp16_command(glv_command *cmd, const char *identity, const char *command,
                         const json_t *args, void *arg)
 {
+    int set_password = strcmp(command, "set_password") == 0;
     size_t i = 0;
-    while (i < sizeof commands / sizeof commands[0] && strcmp(commands[i].command, command) != 0)
+    while (!set_password && i < sizeof commands / sizeof commands[0] &&
+           strcmp(commands[i].command, command) != 0)
         i++;
-    if (i == sizeof commands / sizeof commands[0]) {
+    if (!set_password && i == sizeof commands / sizeof commands[0]) {
         reply_error(cmd, "unsupported", "OCPP 1.6 has no such command");
         return;
     }
@@ -134,20 +160,40 @@ void glv_ocpp16_command(glv_command *cmd, const char *identity, const char *comm
         reply_error(cmd, "offline", "the charger is not connected to this node");
         return;
     }
-    json_t *payload = json_is_object(args) ? json_deep_copy(args) : json_object();
     const struct glv_ocpp16_action *action = NULL;
-    struct glv_ocpp16_violation v = {0}, first = {0};
-    for (size_t k = 0; k < 2 && commands[i].actions[k] != NULL && action == NULL; k++) {
-        const struct glv_ocpp16_action *a = glv_ocpp16_action_find(commands[i].actions[k]);
-        if (glv_ocpp16_validate(a->request, payload, NULL, &v) == GLV_OCPP16_OK)
-            action = a;
-        else if (k == 0)
-            first = v;
-    }
-    if (action == NULL) {
-        json_decref(payload);
-        reply_error(cmd, "invalid_args", first.description);
-        return;
+    json_t *payload;
+    if (set_password) {
+        const char *why = "out of memory";
+        payload = set_password_payload(json_is_object(args) ? args : NULL, &why);
+        if (payload == NULL) {
+            reply_error(cmd, "invalid_args", why);
+            return;
+        }
+        action = glv_ocpp16_action_find("ChangeConfiguration");
+    } else {
+        payload = json_is_object(args) ? json_deep_copy(args) : json_object();
+        struct glv_ocpp16_violation v = {0}, first = {0};
+        for (size_t k = 0; k < 2 && commands[i].actions[k] != NULL && action == NULL; k++) {
+            const struct glv_ocpp16_action *a = glv_ocpp16_action_find(commands[i].actions[k]);
+            if (glv_ocpp16_validate(a->request, payload, NULL, &v) == GLV_OCPP16_OK)
+                action = a;
+            else if (k == 0)
+                first = v;
+        }
+        if (action == NULL) {
+            json_decref(payload);
+            reply_error(cmd, "invalid_args", first.description);
+            return;
+        }
+        const char *key = glv_ocpp16_field_str(payload, "key");
+        if (strcmp(action->name, "ChangeConfiguration") == 0 && key != NULL &&
+            strcasecmp(key, "AuthorizationKey") == 0) {
+            json_decref(payload);
+            reply_error(cmd, "invalid_args",
+                        "key: AuthorizationKey is changed with the command set_password "
+                        "{\"password\": ...}, which keeps it out of the command records");
+            return;
+        }
     }
     struct command_run *r = calloc(1, sizeof *r);
     if (r == NULL || (r->identity = strdup(identity)) == NULL) {
@@ -157,11 +203,8 @@ void glv_ocpp16_command(glv_command *cmd, const char *identity, const char *comm
         return;
     }
     r->cmd = cmd;
-    const char *key = glv_ocpp16_field_str(payload, "key");
-    const char *value = glv_ocpp16_field_str(payload, "value");
-    if (strcmp(action->name, "ChangeConfiguration") == 0 && key != NULL &&
-        strcmp(key, "AuthorizationKey") == 0 && value != NULL) {
-        r->new_key = strdup(value);
+    if (set_password) {
+        r->new_key = strdup(glv_ocpp16_field_str(payload, "value"));
         if (r->new_key == NULL) {
             json_decref(payload);
             run_free(r);

@@ -4,8 +4,9 @@
 # refused), 3 (TLS client certificate whose CN is the identity; a
 # certificate for another CN and one from a foreign CA refused); the
 # registry's profile must match the listener's; unknown chargers rejected
-# with 404 under the default policy; a password rotated with
-# ChangeConfiguration(AuthorizationKey).
+# with 404 under the default policy; a password rotated with set_password
+# (ChangeConfiguration of AuthorizationKey), which change_configuration
+# refuses, and kept out of the command records.
 source "$(dirname "$0")/ocpp16_lib.sh"
 TLS=$WORK/tls
 mkdir -p "$TLS"
@@ -88,14 +89,23 @@ refused(403, WSS3_PORT, "CP-3", tls={"ca": TLS + "ca.pem", "cert": TLS + "CP-OTH
 refused(0, WSS3_PORT, "CP-3", tls={"ca": TLS + "ca.pem", "cert": TLS + "rogue.pem", "key": TLS + "rogue.key"})
 refused(0, WSS3_PORT, "CP-3", tls={"ca": TLS + "ca.pem"})
 
-# password rotation: the charger accepts the new AuthorizationKey
+# password rotation: change_configuration refuses AuthorizationKey, and
+# set_password is ChangeConfiguration(AuthorizationKey)
 cp = c.ChargePoint(WS_PORT, "CP-1", "right-password")
 cp.result("BootNotification", c.boot_payload())
 cp.on("ChangeConfiguration", lambda p: {"status": "Accepted"})
+out = http("POST", "/test/ocpp16/command/CP-1/change_configuration",
+           {"key": "AuthorizationKey", "value": "not-a-real-key-0000"})
+expect(out["error"]["code"] == "invalid_args" and "set_password" in out["error"]["message"],
+       "change_configuration of AuthorizationKey refused: %r" % out)
+out = http("POST", "/test/ocpp16/command/CP-1/set_password", {"password": "short"})
+expect(out["error"]["code"] == "invalid_args", "a short password refused: %r" % out)
+out = http("POST", "/test/ocpp16/command/CP-1/set_password", {"password": "0123456789abcdef-x", "key": "k"})
+expect(out["error"]["code"] == "invalid_args", "set_password with other members refused: %r" % out)
 import threading
 out = {}
-t = threading.Thread(target=lambda: out.update(http("POST", "/test/ocpp16/command/CP-1/change_configuration",
-                                                     {"key": "AuthorizationKey", "value": "0123456789abcdef-new"})))
+t = threading.Thread(target=lambda: out.update(http("POST", "/test/ocpp16/command/CP-1/set_password",
+                                                     {"password": "0123456789abcdef-new"})))
 t.start()
 cp.serve_for(3)
 t.join()
@@ -107,6 +117,9 @@ cp = c.ChargePoint(WS_PORT, "CP-1", "0123456789abcdef-new")
 cp.close()
 PY
 grep -q "0123456789abcdef-new" "$WORK/daemon.log" && fail "the new key appears in the log"
+expect_sql "SELECT count(*) FROM glv_charger_commands WHERE args::text ~ '0123456789abcdef'" 0
+expect_sql "SELECT args::text FROM glv_charger_commands WHERE command = 'set_password' AND status = 'succeeded'" \
+    '{"password": "***"}'
 grep -q "CP-1: AuthorizationKey rotated" "$WORK/daemon.log" || fail "rotation not logged"
 stop_daemon
 echo "ok"
