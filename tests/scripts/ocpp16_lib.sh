@@ -81,3 +81,64 @@ def expect(cond, what):
 $(cat)
 PY
 }
+
+# ---- galvani-sim against galvanid ----
+SIM=$GLV_BUILD_DIR/tools/galvani-sim/galvani-sim
+SCENARIOS=$GLV_SOURCE_DIR/tests/scenarios
+SIM_PIDS=()
+sim_cleanup() {
+    local p
+    for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap 'sim_cleanup; drop_schema; cleanup' EXIT
+
+# sim NAME ARGS...: runs galvani-sim to the end (log in $WORK/sim-NAME.log);
+# fails the test with the log's tail when it exits non-zero.
+sim() {
+    local name=$1 rc=0
+    shift
+    "$SIM" "$@" >"$WORK/sim-$name.log" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "--- galvani-sim $name (exit $rc):" >&2
+        tail -n 40 "$WORK/sim-$name.log" >&2
+        fail "galvani-sim $name exited $rc"
+    fi
+}
+
+# sim_bg NAME ARGS...: starts galvani-sim in the background; SIM_PID is its pid.
+sim_bg() {
+    local name=$1
+    shift
+    "$SIM" "$@" >"$WORK/sim-$name.log" 2>&1 &
+    SIM_PID=$!
+    SIM_PIDS+=("$SIM_PID")
+}
+
+# sim_wait NAME PID: waits for a background galvani-sim, fails unless it exits 0.
+sim_wait() {
+    local rc=0
+    wait "$2" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "--- galvani-sim $1 (exit $rc):" >&2
+        tail -n 40 "$WORK/sim-$1.log" >&2
+        fail "galvani-sim $1 exited $rc"
+    fi
+}
+
+# wait_sql SQL EXPECTED [SECONDS]: polls until the query answers EXPECTED.
+wait_sql() {
+    local deadline=$((SECONDS + ${3:-20})) got=
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        got=$(sql "$1" 2>/dev/null) || got=
+        [ "$got" = "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "$1: got '$got', expected '$2' within ${3:-20} s"
+}
+
+# send_command IDENTITY COMMAND JSON-ARGS: command_send through ocpp16_probe;
+# prints the {"result", "error"} answer.
+send_command() {
+    curl -fsS -X POST --data "$3" "http://127.0.0.1:$HTTP_PORT/test/ocpp16/command/$1/$2" ||
+        fail "command $2 to $1: HTTP request failed"
+}
