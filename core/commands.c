@@ -639,8 +639,12 @@ static void send_done(const glv_db_result *res, void *arg)
         char *text = json_dumps(pd->args, JSON_COMPACT);
         size_t n = strlen(head) + 1 + (text ? strlen(text) : 0) + 1;
         payload = text && n <= NOTIFY_PAYLOAD_MAX ? malloc(n) : NULL;
-        if (payload)
-            snprintf(payload, n, "%s:%s", head, text);
+        if (payload) {
+            size_t hl = strlen(head);
+            memcpy(payload, head, hl);
+            payload[hl] = ':';
+            memcpy(payload + hl + 1, text, n - hl - 1); /* with its NUL */
+        }
         free(text);
         if (!payload) {
             deliver_new(pd, NULL, error_new("database", "out of memory"));
