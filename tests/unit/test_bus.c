@@ -1,5 +1,6 @@
 /* The hooks bus, services, timers and the worker pool through the host table. */
 #include "bus-internal.h"
+#include "check_run.h"
 #include "loop_test.h"
 #include "workers-internal.h"
 
@@ -455,9 +456,5 @@ int main(void)
     tcase_add_test(tc, password_hash_and_verify_off_the_loop);
     tcase_add_test(tc, host_table_guards);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(s);
 }

@@ -3,6 +3,7 @@
  * refusals with exact file:line:column, schema validation, defaults,
  * durations and sizes, secrets, redaction and the reload comparison.
  */
+#include "check_run.h"
 #include "config-internal.h"
 
 #include <check.h>
@@ -761,9 +762,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(config_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(config_suite());
 }

@@ -1,5 +1,6 @@
 /* PostgreSQL group commit: many writes share one transaction, callbacks run
  * after COMMIT, a failing write fails alone. */
+#include "check_run.h"
 #include <check.h>
 #include <event2/event.h>
 #include <stdio.h>
@@ -210,9 +211,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(suite());
 }

@@ -1,5 +1,6 @@
 /* Migrations: applied once in order, idempotent, checksums enforced, a
  * failing migration leaves nothing behind, concurrent migrators serialized. */
+#include "check_run.h"
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -243,9 +244,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(suite());
 }

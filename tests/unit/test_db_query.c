@@ -1,5 +1,6 @@
 /* PostgreSQL pool: statements, errors, prepared statements, transactions,
  * LISTEN/NOTIFY and metrics, against the real test cluster. */
+#include "check_run.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,9 +349,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(suite());
 }

@@ -1,5 +1,6 @@
 /* PostgreSQL going away and coming back: queued work fails with 08006 after
  * the queue timeout or succeeds after reconnect; nothing half-written. */
+#include "check_run.h"
 #include <check.h>
 #include <event2/event.h>
 #include <pthread.h>
@@ -267,9 +268,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(suite());
 }

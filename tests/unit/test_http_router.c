@@ -1,4 +1,5 @@
 /* Tests of the HTTP router: pattern compilation, precedence, parameters. */
+#include "check_run.h"
 #include "http_router-internal.h"
 
 #include <check.h>
@@ -159,9 +160,5 @@ int main(void)
     tcase_add_test(tc, bad_and_duplicate_patterns);
     tcase_add_test(tc, root_and_trailing_slash);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(s);
 }

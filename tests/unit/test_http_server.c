@@ -4,6 +4,7 @@
  * asynchronous replies, clients that leave early, /healthz and /metrics.
  * The loop runs in a second thread; the test thread is the client.
  */
+#include "check_run.h"
 #include "config-internal.h"
 #include "http-internal.h"
 #include "http_client.h"
@@ -571,9 +572,5 @@ int main(void)
     tcase_add_test(tc, pipelined_request_waits_for_async_reply);
     tcase_add_test(tc, server_freed_with_a_request_pending);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(s);
 }

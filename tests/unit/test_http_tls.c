@@ -1,5 +1,6 @@
 /* Tests of the HTTP server with TLS: a round trip with a certificate made at
  * run time, and a TLS 1.1 client refused. */
+#include "check_run.h"
 #include "config-internal.h"
 #include "http-internal.h"
 #include "http_client.h"
@@ -104,9 +105,5 @@ int main(void)
     tcase_add_test(tc, tls_round_trip);
     tcase_add_test(tc, tls_1_1_client_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(s);
 }

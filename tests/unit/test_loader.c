@@ -1,5 +1,6 @@
 /* The plugin loader: every refusal prints one clear line; lifecycle order. */
 #include "bus-internal.h"
+#include "check_run.h"
 #include "loader-internal.h"
 #include "loop_test.h"
 
@@ -245,9 +246,5 @@ int main(void)
     tcase_add_test(tc, service_too_old_is_refused);
     tcase_add_test(tc, service_missing_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(s);
 }

@@ -1,5 +1,6 @@
 /* The localauth plugin answering token.authorize from its token list, loaded
  * like galvanid loads it, against the real test cluster. */
+#include "check_run.h"
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -159,9 +160,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(suite());
 }

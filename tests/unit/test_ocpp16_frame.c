@@ -1,4 +1,5 @@
 /* OCPP-J 1.6 framing: parsing, error codes and writing. */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <jansson.h>
@@ -365,9 +366,5 @@ int main(void)
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, error_names);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(s);
 }

@@ -1,4 +1,5 @@
 /* OCPP 1.6 schema tables and payload validation. */
+#include "check_run.h"
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -571,9 +572,5 @@ int main(void)
     tcase_add_test(tc, lenient_null_and_integral_real);
     tcase_add_test(tc, null_arguments);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(s);
 }

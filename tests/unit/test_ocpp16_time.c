@@ -1,4 +1,5 @@
 /* RFC 3339 timestamps for OCPP 1.6: strict and lenient parsing, formatting. */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -156,9 +157,5 @@ int main(void)
     tcase_add_test(tc, formats_utc_milliseconds);
     tcase_add_test(tc, round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(s);
 }

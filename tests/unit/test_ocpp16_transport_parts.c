@@ -1,5 +1,6 @@
 /* The pure parts of the ocpp16 transport: meter value normalization, Basic
  * credentials of the upgrade, lenient-tolerant field readers. */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <jansson.h>
@@ -107,9 +108,5 @@ int main(void)
     tcase_add_test(tc, basic_credentials);
     tcase_add_test(tc, field_readers_take_lenient_forms);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return glv_test_run(s);
 }

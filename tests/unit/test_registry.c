@@ -1,6 +1,7 @@
 /* Charger registry and command routing against the real test cluster: two
  * cores with different node ids share one schema, as two galvanid processes
  * share one database. */
+#include "check_run.h"
 #include <check.h>
 #include <event2/event.h>
 #include <jansson.h>
@@ -378,9 +379,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return glv_test_run(suite());
 }

@@ -4,6 +4,7 @@
  * service. Tariffs are the spec's example tariffs; sessions follow each
  * example's text. Local times are in Europe/Amsterdam (UTC+2 in June 2024).
  */
+#include "check_run.h"
 #include "tariff_service.h"
 
 #include <check.h>
@@ -621,9 +622,5 @@ int main(void)
     tcase_add_test(tc, cdr_step_time_total);
     tcase_add_test(tc, cdr_step_time_then_parking);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(s);
 }

@@ -4,6 +4,7 @@
  * not negative, min_price and max_price bound the totals, and splitting a
  * session's timeline into finer readings never changes any total.
  */
+#include "check_run.h"
 #include "engine.h"
 #include "tariff_service.h"
 
@@ -202,9 +203,5 @@ int main(void)
     TCase *tc = tcase_create("generated");
     tcase_add_loop_test(tc, generated_sessions, 0, 10);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(s);
 }

@@ -3,6 +3,7 @@
  * footer rules beyond the file's table, and pricing across DST changes and
  * midnight in the location's zone.
  */
+#include "check_run.h"
 #include "datetime.h"
 #include "engine.h"
 #include "tariff_service.h"
@@ -185,9 +186,5 @@ int main(void)
     tcase_add_test(tc, fall_back);
     tcase_add_test(tc, midnight_day_of_week);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(s);
 }

@@ -2,6 +2,7 @@
  * Bad input is refused with the field named; the 2.1.1 adapter; the service
  * functions for running sessions and previews; money arithmetic.
  */
+#include "check_run.h"
 #include "money.h"
 #include "tariff_service.h"
 
@@ -336,9 +337,5 @@ int main(void)
     tcase_add_test(tc, money_rounding);
     tcase_add_test(tc, rounding_config);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(s);
 }

@@ -2,6 +2,7 @@
  * galvani — server TLS contexts: loading, refusals that name the file, and
  * the schema of a listener's `tls:` mapping.
  */
+#include "check_run.h"
 #include "config-internal.h"
 #include "tls-internal.h"
 #include "ws_tls_material.h"
@@ -115,10 +116,7 @@ int main(void)
     tcase_add_test(tc, test_peer_cn_without_peer);
     tcase_add_test(tc, test_schema);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = glv_test_run(s);
     glv_test_tls_material_remove(&tls);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }

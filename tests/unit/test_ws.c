@@ -3,6 +3,7 @@
  * upgrade answers and subprotocol choice, async accept/reject, echo,
  * fragmentation, limits, UTF-8, protocol errors, close handshake, ping.
  */
+#include "check_run.h"
 #include "config-internal.h"
 #include "metrics-internal.h"
 #include "ws_client.h"
@@ -695,9 +696,5 @@ static Suite *ws_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ws_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return glv_test_run(ws_suite());
 }

@@ -2,6 +2,7 @@
  * galvani — wss:// listeners: TLS round trip, required and optional client
  * certificates with the CN reported to the plugin, refused clients.
  */
+#include "check_run.h"
 #include "ws_client.h"
 #include "ws_test_server.h"
 #include "ws_tls_material.h"
@@ -169,10 +170,7 @@ int main(void)
 {
     if (glv_test_tls_material_make(&tls, "CP 42") != 0)
         return EXIT_FAILURE;
-    SRunner *sr = srunner_create(tls_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = glv_test_run(tls_suite());
     glv_test_tls_material_remove(&tls);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }
