@@ -144,6 +144,7 @@ static void on_open(struct sim_ws *ws)
     struct sim_charger *c = from_ws(ws);
     struct sim_fleet *f = c->fleet;
     c->link = SIM_LINK_UP;
+    c->lost = 0;
     c->backoff_ms = f->opts->reconnect_min_ms;
     f->stats.connected++;
     if (++f->stats.open_now > f->stats.open_peak)
@@ -192,6 +193,13 @@ static void on_ended(struct sim_ws *ws, enum sim_ws_end why, const char *detail)
                                                           : "connect-failed");
         sim_stats_error(&f->stats, kind);
     }
+    /* A scripted charger whose connection dies (not closed by the script,
+     * not by a close frame of the CSMS) reconnects on its own, as a real
+     * one does, until a connection opens or the script drops or closes. */
+    if (!f->autonomous && was_up && why == SIM_WS_END_LOST)
+        c->lost = 1;
+    else if (why == SIM_WS_END_CLOSED_LOCALLY)
+        c->lost = 0;
     sim_rpc_on_link_down(c);
     if (f->observer && f->observer->link_down)
         f->observer->link_down(f->observer_arg, c, detail);
@@ -201,7 +209,7 @@ static void on_ended(struct sim_ws *ws, enum sim_ws_end why, const char *detail)
         c->reboot_phase = 2;
         c->due_retry_ms = sim_now_ms(f) + 300;
         sim_charger_schedule(c);
-    } else if (f->autonomous || c->reboot_phase == 2) {
+    } else if (f->autonomous || c->reboot_phase == 2 || c->lost) {
         schedule_reconnect(c);
     }
 }
@@ -248,7 +256,7 @@ int sim_charger_connect(struct sim_charger *c)
     if (sim_ws_connect(&c->ws, f->base, &req, &ws_callbacks) != 0) {
         c->link = SIM_LINK_DOWN;
         sim_stats_error(&f->stats, "connect-failed");
-        if (f->autonomous || c->reboot_phase)
+        if (f->autonomous || c->reboot_phase || c->lost)
             schedule_reconnect(c);
         return -1;
     }
@@ -257,6 +265,7 @@ int sim_charger_connect(struct sim_charger *c)
 
 void sim_charger_drop(struct sim_charger *c)
 {
+    c->lost = 0;
     if (c->link == SIM_LINK_DOWN)
         return;
     sim_ws_abort(&c->ws);
@@ -266,6 +275,7 @@ void sim_charger_drop(struct sim_charger *c)
 
 void sim_charger_close(struct sim_charger *c)
 {
+    c->lost = 0;
     if (c->link == SIM_LINK_DOWN)
         return;
     sim_ws_close(&c->ws, 1000);
@@ -403,7 +413,12 @@ struct sim_msg *sim_charger_tx_start(struct sim_charger *c, int connector, const
     sim_charger_set_status(c, connector, SIM_ST_CHARGING);
     k->last_sample_ms = sim_now_ms(c->fleet);
     if (c->fleet->autonomous && c->meter_interval_s) {
-        k->meter_every_ms = c->meter_interval_s * 1000u;
+        const struct sim_options *o = c->fleet->opts;
+        /* below a second as given on the command line, unless the CSMS
+         * changed MeterValueSampleInterval */
+        k->meter_every_ms = c->meter_interval_s == o->meter_interval_s
+                                ? o->meter_interval_ms
+                                : c->meter_interval_s * 1000u;
         k->meter_left = UINT16_MAX;
         k->next_meter_ms = k->last_sample_ms + k->meter_every_ms;
     }
@@ -523,7 +538,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     }
     if (c->due_retry_ms && now >= c->due_retry_ms) {
         c->due_retry_ms = 0;
-        if (c->link == SIM_LINK_DOWN && (f->autonomous || c->reboot_phase == 2))
+        if (c->link == SIM_LINK_DOWN && (f->autonomous || c->reboot_phase == 2 || c->lost))
             sim_charger_connect(c);
         else if (c->link == SIM_LINK_UP &&
                  (c->boot == SIM_BOOT_PENDING || c->boot == SIM_BOOT_REJECTED))

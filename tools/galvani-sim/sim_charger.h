@@ -115,6 +115,7 @@ struct sim_charger {
     uint8_t security_profile;
     uint8_t certificates;
     uint8_t reboot_phase; /* 0 none, 1 closing, 2 reconnecting */
+    uint8_t lost;         /* scripted: the connection died under it; reconnecting */
 };
 
 /* Reports to the scenario runner (NULL members are skipped). */
