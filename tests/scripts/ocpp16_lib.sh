@@ -142,3 +142,19 @@ send_command() {
     curl -fsS -X POST --data "$3" "http://127.0.0.1:$HTTP_PORT/test/ocpp16/command/$1/$2" ||
         fail "command $2 to $1: HTTP request failed"
 }
+
+# wait_events PYTHON-EXPR EXPECTED [SECONDS]: polls /test/ocpp16/events
+# (d = the answer) until the expression prints EXPECTED.
+wait_events() {
+    local deadline=$((SECONDS + ${3:-20})) got=
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        got=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/test/ocpp16/events" 2>/dev/null |
+            python3 -c "import json,sys; d=json.load(sys.stdin); c=d['counts']; print($1)" 2>/dev/null) || got=
+        [ "$got" = "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "events: $1 is '$got', expected '$2' within ${3:-20} s"
+}
+
+# json_get PYTHON-EXPR: evaluates the expression on the JSON of stdin (d).
+json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
