@@ -17,6 +17,8 @@ struct load {
     struct event *progress;
     struct event *end;
     struct event *sigint;
+    struct event *storm;
+    uint64_t storm_ms, storm_done_ms, storm_boots;
     uint64_t ramp_start_ms;
     uint64_t all_connected_ms;
     double acc_tx, acc_auth, acc_status, acc_data;
@@ -134,6 +136,23 @@ static void on_check_connected(struct load *l)
     struct sim_fleet *f = l->f;
     if (!l->all_connected_ms && f->stats.open_now >= f->count)
         l->all_connected_ms = sim_now_ms(f);
+    if (l->storm_ms && !l->storm_done_ms && f->stats.boots_accepted - l->storm_boots >= f->count)
+        l->storm_done_ms = sim_now_ms(f);
+}
+
+/* The reconnect storm: every charger loses its connection at the same
+ * moment and reconnects after the minimum backoff; the time until all of
+ * them are booted again is reported. */
+static void on_storm(evutil_socket_t fd, short what, void *arg)
+{
+    struct load *l = arg;
+    struct sim_fleet *f = l->f;
+    l->storm_ms = sim_now_ms(f);
+    l->storm_boots = f->stats.boots_accepted;
+    for (unsigned i = 0; i < f->count; i++)
+        sim_charger_drop(&f->chargers[i]);
+    if (f->opts->verbose)
+        fprintf(stderr, "galvani-sim: storm: %u chargers dropped\n", f->count);
 }
 
 static void on_end(evutil_socket_t fd, short what, void *arg)
@@ -180,6 +199,11 @@ int sim_load_run(struct sim_fleet *f)
     event_add(l.progress, &progress_tv);
     event_add(l.end, &end_tv);
     event_add(l.sigint, NULL);
+    if (o->storm_at_s) {
+        struct timeval storm_tv = {(time_t)o->storm_at_s, 0};
+        l.storm = evtimer_new(f->base, on_storm, &l);
+        event_add(l.storm, &storm_tv);
+    }
     if (o->verbose)
         fprintf(stderr, "galvani-sim: load: %u chargers (%s), ramp %u/s, %u s\n", f->count,
                 f->proto->name, o->ramp_per_s, o->duration_s);
@@ -193,6 +217,9 @@ int sim_load_run(struct sim_fleet *f)
         .ramp_s = l.all_connected_ms ? (l.all_connected_ms - l.ramp_start_ms) / 1000.0 : 0,
         .rss_kb = sim_rss_kb(),
         .rss_base_kb = rss_base,
+        .storm_s = l.storm_done_ms ? (l.storm_done_ms - l.storm_ms) / 1000.0
+                   : l.storm_ms    ? -1
+                                   : 0,
     };
     /* Count unanswered calls before the connections go away. */
     uint64_t pending = 0;
@@ -205,7 +232,8 @@ int sim_load_run(struct sim_fleet *f)
                (unsigned long long)pending);
     if (o->report_json && sim_stats_write_json(o->report_json, &snapshot, &info) != 0)
         fprintf(stderr, "galvani-sim: cannot write %s\n", o->report_json);
-    int ok = snapshot.open_now == f->count && sim_stats_error_total(&snapshot) == 0;
+    int ok =
+        snapshot.open_now == f->count && sim_stats_error_total(&snapshot) == 0 && info.storm_s >= 0;
     f->stopping = true;
     for (unsigned i = 0; i < f->count; i++)
         sim_charger_close(&f->chargers[i]);
@@ -217,5 +245,7 @@ int sim_load_run(struct sim_fleet *f)
     event_free(l.progress);
     event_free(l.end);
     event_free(l.sigint);
+    if (l.storm)
+        event_free(l.storm);
     return ok ? 0 : 1;
 }

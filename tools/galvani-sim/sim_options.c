@@ -37,6 +37,7 @@ static const char usage[] =
     "  --call-timeout DUR     answer timeout of a call (default 30s)\n"
     "  --reconnect MIN,MAX    reconnect backoff bounds (default 1s,30s)\n"
     "  --tx-retries N         resends of an unanswered transaction message (default 3)\n"
+    "  --storm-at DUR         load: drop every connection at DUR and reconnect at once\n"
     "  --port-spread N        spread chargers over N consecutive target ports\n"
     "  --report-json FILE     write the load report as JSON\n"
     "  -v / -q                more / less output\n"
@@ -178,6 +179,7 @@ enum {
     O_RECONNECT,
     O_TX_RETRIES,
     O_SPREAD,
+    O_STORM,
     O_REPORT,
     O_HELP
 };
@@ -215,6 +217,7 @@ static const struct option long_options[] = {
     {"reconnect", required_argument, NULL, O_RECONNECT},
     {"tx-retries", required_argument, NULL, O_TX_RETRIES},
     {"port-spread", required_argument, NULL, O_SPREAD},
+    {"storm-at", required_argument, NULL, O_STORM},
     {"report-json", required_argument, NULL, O_REPORT},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
@@ -231,6 +234,7 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
     o->connectors = 2;
     o->heartbeat_s = 60;
     o->meter_interval_s = 60;
+    o->meter_interval_ms = 60000;
     o->max_power_w = 11000;
     o->battery_wh = 60000;
     o->vendor = "galvani";
@@ -309,8 +313,9 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
             o->heartbeat_forced = true;
             break;
         case O_METER:
-            if (parse_seconds(optarg, &o->meter_interval_s) != 0)
+            if (parse_duration_ms(optarg, &o->meter_interval_ms) != 0)
                 bad = "--meter-interval: bad duration";
+            o->meter_interval_s = (o->meter_interval_ms + 999) / 1000;
             break;
         case O_POWER:
             o->max_power_w = atof(optarg);
@@ -390,6 +395,10 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
         case O_TX_RETRIES:
             if (parse_uint(optarg, &o->tx_retries, 100) != 0)
                 bad = "--tx-retries must be 0..100";
+            break;
+        case O_STORM:
+            if (parse_seconds(optarg, &o->storm_at_s) != 0 || o->storm_at_s == 0)
+                bad = "--storm-at: bad duration";
             break;
         case O_SPREAD:
             if (parse_uint(optarg, &o->port_spread, 1000) != 0)

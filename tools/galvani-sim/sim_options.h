@@ -29,6 +29,7 @@ struct sim_options {
     unsigned heartbeat_s;
     bool heartbeat_forced;
     unsigned meter_interval_s;
+    unsigned meter_interval_ms; /* as given; below 1 s in load mode */
     double max_power_w;
     double battery_wh;
     const char *vendor;
@@ -47,6 +48,7 @@ struct sim_options {
     unsigned reconnect_min_ms;
     unsigned reconnect_max_ms;
     unsigned tx_retries;
+    unsigned storm_at_s; /* load: every charger drops and reconnects at once */
     const char *report_json;
     int verbose;
 };

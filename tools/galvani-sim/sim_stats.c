@@ -68,6 +68,10 @@ void sim_stats_print(FILE *out, const struct sim_stats *s, const struct sim_repo
             (unsigned long long)s->connect_attempts, (unsigned long long)s->disconnects);
     if (info->ramp_s > 0)
         fprintf(out, "  all chargers connected after %.1f s\n", info->ramp_s);
+    if (info->storm_s > 0)
+        fprintf(out, "  reconnect storm: all chargers booted again after %.2f s\n", info->storm_s);
+    else if (info->storm_s < 0)
+        fprintf(out, "  reconnect storm: not all chargers booted again\n");
     fprintf(out, "  boots accepted %llu, pending %llu, rejected %llu\n",
             (unsigned long long)s->boots_accepted, (unsigned long long)s->boots_pending,
             (unsigned long long)s->boots_rejected);
@@ -116,6 +120,8 @@ int sim_stats_write_json(const char *path, const struct sim_stats *s,
     json_object_set_new(root, "chargers", json_integer(info->chargers));
     json_object_set_new(root, "elapsed_s", json_real(info->elapsed_s));
     json_object_set_new(root, "ramp_s", json_real(info->ramp_s));
+    if (info->storm_s != 0)
+        json_object_set_new(root, "storm_s", json_real(info->storm_s));
     json_object_set_new(root, "connections_held", json_integer((json_int_t)s->open_now));
     json_object_set_new(root, "connections_peak", json_integer((json_int_t)s->open_peak));
     json_object_set_new(root, "connect_attempts", json_integer((json_int_t)s->connect_attempts));

@@ -57,6 +57,7 @@ struct sim_report_info {
     double ramp_s;    /* time until every charger had connected once, 0 if never */
     long rss_kb;      /* at the end of the run */
     long rss_base_kb; /* before the chargers existed */
+    double storm_s;   /* reconnect storm: all booted again after; 0 none, -1 never */
 };
 
 void sim_stats_print(FILE *out, const struct sim_stats *s, const struct sim_report_info *info);
