@@ -158,8 +158,11 @@ static int cache_hit(const unsigned char id[CACHE_ID_LEN], const unsigned char t
     struct cache_entry *set = cache_set(id);
     int hit = 0;
     for (unsigned w = 0; w < CACHE_WAYS; w++) {
-        int same = (CRYPTO_memcmp(set[w].id, id, CACHE_ID_LEN) == 0) &
-                   (CRYPTO_memcmp(set[w].tag, tag, CACHE_TAG_LEN) == 0) & (set[w].stamp != 0);
+        /* Every comparison runs, whatever the earlier ones found. */
+        unsigned id_ok = CRYPTO_memcmp(set[w].id, id, CACHE_ID_LEN) == 0;
+        unsigned tag_ok = CRYPTO_memcmp(set[w].tag, tag, CACHE_TAG_LEN) == 0;
+        unsigned used = set[w].stamp != 0;
+        int same = (int)(id_ok & tag_ok & used);
         hit |= same;
         if (same)
             set[w].stamp = ++cache.clock ? cache.clock : (cache.clock = 1);
