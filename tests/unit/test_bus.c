@@ -423,6 +423,40 @@ START_TEST(password_hash_and_verify_off_the_loop)
 }
 END_TEST
 
+/* Runs one verification to the end and returns its result. */
+static int verify_now(const char *password, const char *hash)
+{
+    verify_ready = 0;
+    verify_result = -100;
+    ck_assert_int_eq(H->password_verify(alpha, password, hash, on_verify, NULL), 0);
+    ck_assert(glv_test_run_until(core, &verify_ready, 10000));
+    return verify_result;
+}
+
+static void hash_now(const char *password, char out[200])
+{
+    hash_ready = 0;
+    ck_assert_int_eq(H->password_hash(alpha, password, on_hash, NULL), 0);
+    ck_assert(glv_test_run_until(core, &hash_ready, 10000));
+    snprintf(out, 200, "%s", stored_hash);
+}
+
+START_TEST(verified_password_cache_never_lies)
+{
+    char first[200], second[200], other[200];
+    hash_now("cache-secret-1", first);
+    hash_now("cache-secret-1", second); /* same password, another salt */
+    hash_now("cache-secret-2", other);
+    ck_assert_int_eq(verify_now("cache-secret-1", first), 1); /* now remembered */
+    ck_assert_int_eq(verify_now("cache-secret-1", first), 1);
+    ck_assert_int_eq(verify_now("cache-secret-x", first), 0);  /* wrong password */
+    ck_assert_int_eq(verify_now("cache-secret-1", second), 1); /* another stored hash */
+    ck_assert_int_eq(verify_now("cache-secret-1", other), 0);  /* a rotated password */
+    ck_assert_int_eq(verify_now("cache-secret-2", other), 1);
+    ck_assert_int_eq(verify_now("cache-secret-2", first), 0);
+}
+END_TEST
+
 START_TEST(host_table_guards)
 {
     ck_assert_uint_eq(H->size, sizeof(glv_host));
@@ -454,6 +488,7 @@ int main(void)
     tcase_add_test(tc, timers_and_defer);
     tcase_add_test(tc, workers_complete_on_the_loop);
     tcase_add_test(tc, password_hash_and_verify_off_the_loop);
+    tcase_add_test(tc, verified_password_cache_never_lies);
     tcase_add_test(tc, host_table_guards);
     suite_add_tcase(s, tc);
     return glv_test_run(s);
