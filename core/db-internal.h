@@ -146,20 +146,53 @@ struct glv_db_conn {
     glv_db_op init_op;
 };
 
-typedef struct glv_db_group {
+/* One command queued in a pipeline, in the order its results come back. */
+enum glv_db_slot_kind {
+    GLV_DB_SLOT_BEGIN = 1,
+    GLV_DB_SLOT_PREPARE, /* Parse of op's statement */
+    GLV_DB_SLOT_EXEC,    /* op itself */
+    GLV_DB_SLOT_COMMIT,
+    GLV_DB_SLOT_ROLLBACK,
+    GLV_DB_SLOT_SYNC, /* end of a pipeline segment: PGRES_PIPELINE_SYNC */
+};
+
+typedef struct glv_db_slot {
+    enum glv_db_slot_kind kind;
+    uint32_t op; /* index into the batch (PREPARE, EXEC, SYNC in solo mode) */
+} glv_db_slot;
+
+typedef struct glv_db_group glv_db_group;
+
+/* A group-commit batch in flight on one connection, sent in pipeline mode:
+ * BEGIN, every statement, COMMIT and a sync point in one flush. */
+typedef struct glv_db_batch {
+    glv_db_group *g;
+    struct glv_db_batch *next, *prev; /* in g's list of batches in flight */
+    glv_db_conn *conn;
+    glv_db_op **ops; /* NULL entries: reported already (solo mode) */
+    size_t n;
+    glv_db_slot *slots; /* the round in flight */
+    size_t nslots, slot_cap, cursor;
+    PGresult *acc;     /* results of the command being read so far */
+    int solo;          /* each statement in its own implicit transaction */
+    int need_rollback; /* the connection is in an aborted transaction */
+    int round_failed;  /* a statement (or BEGIN) failed in this round */
+    int begin_failed;  /* BEGIN itself failed: every statement fails */
+    int committed;     /* COMMIT answered COMMIT */
+    int commit_failed; /* COMMIT failed or answered ROLLBACK */
+    int cleanup;       /* this round only rolls back */
+    glv_db_result commit_res;
+} glv_db_batch;
+
+struct glv_db_group {
     glv_db_waiter w;
     glv_db_op *pend_head, *pend_tail;
     size_t npend;
     struct event *ev_delay;
     int delay_armed;
-    int inflight;
-    glv_db_conn *conn;
-    glv_db_op **batch;
-    size_t n, cap, cursor;
-    int phase;
-    int solo;
-    glv_db_op begin_op, commit_op, rollback_op;
-} glv_db_group;
+    int ninflight;
+    glv_db_batch *batches; /* in flight */
+};
 
 struct glv_db {
     glv_core *core;
@@ -170,8 +203,9 @@ struct glv_db {
     uint32_t statement_timeout_ms;
     uint32_t backoff_min_ms, backoff_max_ms;
     uint32_t group_max_batch, group_max_delay_ms;
-    glv_db_conn *conns; /* pool_size entries */
-    int up;             /* connections up */
+    int group_max_inflight; /* batches in flight at once, each on its own connection */
+    glv_db_conn *conns;     /* pool_size entries */
+    int up;                 /* connections up */
     int started;
     glv_db_waiter *wait_head, *wait_tail;
     size_t nwait;
@@ -201,6 +235,11 @@ void glv_db_wait_remove(glv_db *db, glv_db_waiter *w);
 void glv_db_dispatch(glv_db *db);
 /* Sends op on c (which must have no op in flight). A send failure breaks c. */
 void glv_db_conn_send(glv_db_conn *c, glv_db_op *op);
+/* Flushes what libpq holds for c (arms the write event when the socket is
+ * full). A failure breaks c. */
+void glv_db_conn_flush(glv_db_conn *c);
+/* c failed while up: everything on it fails and it reconnects. */
+void glv_db_conn_fail(glv_db_conn *c, const char *why);
 /* The owner is done with c: back to the idle set. */
 void glv_db_conn_release(glv_db_conn *c);
 /* Opens (or reopens) a connection on the loop. */
@@ -226,6 +265,14 @@ int glv_db_op_start(glv_db_conn *c, glv_db_op *op);
  * (its EXECUTE after a PREPARE was sent), 0 when op is complete (op->res
  * filled), -1 when the follow-up could not be sent. */
 int glv_db_op_step(glv_db_conn *c, glv_db_op *op, PGresult *res);
+/* Pipeline mode: queues op's PREPARE when this connection has not prepared
+ * it (*prepared set to 1; the statement is entered in the cache at once and
+ * must be forgotten with glv_db_op_unprepare when the PREPARE does not
+ * succeed), then op's execution. 0, or -1 when libpq refused. */
+int glv_db_op_queue(glv_db_conn *c, glv_db_op *op, int *prepared);
+void glv_db_op_unprepare(glv_db_conn *c, const glv_db_op *op);
+/* Pipeline mode: queues a statement without parameters (BEGIN, COMMIT …). */
+int glv_db_queue_simple(glv_db_conn *c, const char *sql);
 /* Calls op->done with op->res (when done is set). */
 void glv_db_op_report(glv_db_op *op);
 void glv_db_stmt_cache_clear(glv_db_stmt_cache *cache);
@@ -251,8 +298,9 @@ void glv_db_group_init(glv_db *db);
 void glv_db_group_fini(glv_db *db);
 int glv_db_group_submit(glv_db *db, glv_db_op *op); /* op stolen */
 void glv_db_group_on_conn(glv_db_conn *c);
-void glv_db_group_done(glv_db_conn *c, glv_db_op *op);
-void glv_db_group_broken(glv_db *db, glv_db_op *inflight);
+/* Reads the results of the pipeline in flight on c. */
+void glv_db_group_read(glv_db_conn *c);
+void glv_db_group_broken(glv_db *db, void *batch);
 /* Fails pending group statements older than the queue timeout. */
 void glv_db_group_expire(glv_db *db, uint64_t now_ms, const char *sqlstate, const char *msg);
 int glv_db_group_idle(const glv_db *db);

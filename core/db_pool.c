@@ -65,6 +65,12 @@ const glv_config_field glv_db_config_schema[] = {
      .min = 0,
      .max = 1000,
      .help = "how long a group write may wait for others to share its commit"},
+    {.key = "group_commit_max_inflight",
+     .type = GLV_CFG_INT,
+     .default_text = "2",
+     .min = 1,
+     .max = 256,
+     .help = "group-commit transactions in flight at once, each on its own pool connection"},
     {0},
 };
 
@@ -537,13 +543,18 @@ static void conn_broken(glv_db_conn *c, const char *why)
             glv_db_txn_broken(db, owner_ptr, inflight);
             break;
         case GLV_DB_OWNER_GROUP:
-            glv_db_group_broken(db, inflight);
+            glv_db_group_broken(db, owner_ptr);
             break;
         default:
             break;
         }
     }
     glv_db_dispatch(db);
+}
+
+void glv_db_conn_fail(glv_db_conn *c, const char *why)
+{
+    conn_broken(c, why);
 }
 
 static void conn_flush(glv_db_conn *c)
@@ -555,6 +566,11 @@ static void conn_flush(glv_db_conn *c)
     }
     if (r == 1)
         event_add(c->ev_write, NULL);
+}
+
+void glv_db_conn_flush(glv_db_conn *c)
+{
+    conn_flush(c);
 }
 
 void glv_db_conn_send(glv_db_conn *c, glv_db_op *op)
@@ -615,9 +631,6 @@ static void conn_complete(glv_db_conn *c, PGresult *res)
     case GLV_DB_OWNER_TXN:
         glv_db_txn_done(c, op);
         break;
-    case GLV_DB_OWNER_GROUP:
-        glv_db_group_done(c, op);
-        break;
     case GLV_DB_OWNER_LISTEN:
         glv_db_listen_done(c, op);
         break;
@@ -634,8 +647,13 @@ static void conn_io_cb(evutil_socket_t fd, short what, void *arg)
         if (!c->pg)
             return;
     }
-    if (!(what & EV_READ))
+    if (!(what & EV_READ)) {
+        /* While its output was stuck libpq may have read results already:
+         * no read event will announce them. */
+        if (c->owner == GLV_DB_OWNER_GROUP)
+            glv_db_group_read(c);
         return;
+    }
     if (!PQconsumeInput(c->pg) || PQstatus(c->pg) == CONNECTION_BAD) {
         conn_broken(c, PQerrorMessage(c->pg));
         return;
@@ -646,6 +664,10 @@ static void conn_io_cb(evutil_socket_t fd, short what, void *arg)
         PGnotify *n;
         while ((n = PQnotifies(c->pg)) != NULL)
             PQfreemem(n);
+    }
+    if (c->owner == GLV_DB_OWNER_GROUP) {
+        glv_db_group_read(c);
+        return;
     }
     PGconn *pg = c->pg;
     while (c->pg == pg && c->op && !PQisBusy(pg)) {
@@ -710,6 +732,9 @@ glv_db *glv_db_new(glv_core *core, const json_t *section, char **err)
     if (db->group_max_batch < 1)
         db->group_max_batch = 1;
     db->group_max_delay_ms = (uint32_t)json_int(section, "group_commit_max_delay", 0);
+    db->group_max_inflight = (int)json_int(section, "group_commit_max_inflight", 2);
+    if (db->group_max_inflight < 1)
+        db->group_max_inflight = 1;
     db->conns = calloc((size_t)db->pool_size, sizeof(glv_db_conn));
     db->ev_tick = event_new(core->base, -1, EV_PERSIST, tick_cb, db);
     db->ev_fail = event_new(core->base, -1, 0, fail_cb, db);

@@ -138,6 +138,33 @@ static void cache_add(glv_db_stmt_cache *cache, uint64_t hash, const char *sql)
     cache->count++;
 }
 
+/* Takes hash out, moving later entries of its probe run back into the gap. */
+static void cache_remove(glv_db_stmt_cache *cache, uint64_t hash)
+{
+    if (!cache->cap)
+        return;
+    size_t mask = cache->cap - 1;
+    size_t i = cache_slot(cache, hash);
+    if (!cache->hashes[i])
+        return;
+    free(cache->sqls[i]);
+    cache->hashes[i] = 0;
+    cache->sqls[i] = NULL;
+    cache->count--;
+    for (size_t j = (i + 1) & mask; cache->hashes[j]; j = (j + 1) & mask) {
+        size_t home = (size_t)cache->hashes[j] & mask;
+        /* an entry whose home lies cyclically in (i, j] stays */
+        int stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays)
+            continue;
+        cache->hashes[i] = cache->hashes[j];
+        cache->sqls[i] = cache->sqls[j];
+        cache->hashes[j] = 0;
+        cache->sqls[j] = NULL;
+        i = j;
+    }
+}
+
 void glv_db_stmt_cache_clear(glv_db_stmt_cache *cache)
 {
     for (size_t i = 0; i < cache->cap; i++)
@@ -187,6 +214,50 @@ int glv_db_op_start(glv_db_conn *c, glv_db_op *op)
         return PQsendPrepare(c->pg, name, op->sql, 0, NULL) ? 0 : -1;
     }
     }
+}
+
+int glv_db_op_queue(glv_db_conn *c, glv_db_op *op, int *prepared)
+{
+    *prepared = 0;
+    if (!op->started_us)
+        op->started_us = glv_db_now_us();
+    op->step = 2;
+    switch (cache_lookup(&c->cache, op->hash, op->sql)) {
+    case 1:
+        break;
+    case -1:
+        return PQsendQueryParams(c->pg, op->sql, op->nparams, NULL, (const char *const *)op->params,
+                                 NULL, NULL, 0)
+                   ? 0
+                   : -1;
+    default: {
+        char name[24];
+        stmt_name(name, op->hash);
+        if (!PQsendPrepare(c->pg, name, op->sql, 0, NULL))
+            return -1;
+        *prepared = 1;
+        /* Later statements of the pipeline with the same text only execute. */
+        cache_add(&c->cache, op->hash, op->sql);
+        break;
+    }
+    }
+    char name[24];
+    stmt_name(name, op->hash);
+    return PQsendQueryPrepared(c->pg, name, op->nparams, (const char *const *)op->params, NULL,
+                               NULL, 0)
+               ? 0
+               : -1;
+}
+
+void glv_db_op_unprepare(glv_db_conn *c, const glv_db_op *op)
+{
+    if (cache_lookup(&c->cache, op->hash, op->sql) == 1)
+        cache_remove(&c->cache, op->hash);
+}
+
+int glv_db_queue_simple(glv_db_conn *c, const char *sql)
+{
+    return PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0) ? 0 : -1;
 }
 
 int glv_db_op_step(glv_db_conn *c, glv_db_op *op, PGresult *res)

@@ -12,7 +12,13 @@
  *    other group writes issued in the same loop turn; its callback runs after
  *    COMMIT, so a reply sent from it acknowledges durable data. If one
  *    statement of a batch fails, the batch is rolled back and the others are
- *    run again without it; only the failing one reports an error.
+ *    run again without it; only the failing one reports an error. Within a
+ *    batch, statements run and their callbacks fire in the order issued.
+ *    Several batches may be in flight at once on different connections
+ *    (database.group_commit_max_inflight): a write issued while an earlier
+ *    one is still uncommitted may commit first, and it does not see the
+ *    earlier one's rows. Writes that depend on each other wait for the first
+ *    one's callback, or use an explicit transaction.
  *
  * While the database is unreachable the host reconnects with backoff;
  * queries wait up to the configured queue timeout and then fail with

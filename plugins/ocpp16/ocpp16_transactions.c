@@ -41,7 +41,7 @@ static const char SQL_START[] =
 
 static const char SQL_STOP[] =
     "WITH known AS ("
-    " SELECT connector_id, id_tag, meter_start, started_at, stop_id_tag_info"
+    " SELECT connector_id, id_tag, meter_start, started_at, stopped_at, stop_id_tag_info"
     " FROM ocpp16_transactions WHERE transaction_id = $2::integer AND charger = $1),"
     " upd AS ("
     " UPDATE ocpp16_transactions SET meter_stop = $3::bigint, stopped_at = $4::timestamptz,"
@@ -61,6 +61,7 @@ static const char SQL_STOP[] =
     "s.format" SQL_SAMPLES
     " ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING RETURNING 1)"
     " SELECT CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 'stopped'"
+    " WHEN EXISTS (SELECT 1 FROM known WHERE stopped_at IS NULL) THEN 'concurrent'"
     " WHEN EXISTS (SELECT 1 FROM known) THEN 'resent'"
     " WHEN EXISTS (SELECT 1 FROM orphan) THEN 'unknown' ELSE 'unknown_resent' END,"
     " (SELECT stop_id_tag_info::text FROM known), (SELECT connector_id FROM known),"
@@ -235,6 +236,8 @@ void glv_ocpp16_start_transaction(struct glv_ocpp16_request *req)
 
 /* ---- StopTransaction ---- */
 
+static void stop_run(struct tx_msg *m);
+
 static void stop_stored(const glv_db_result *res, void *arg)
 {
     struct tx_msg *m = arg;
@@ -245,6 +248,18 @@ static void stop_stored(const glv_db_result *res, void *arg)
     }
     struct glv_ocpp16_request *req = m->req;
     const char *outcome = h->db_value(res, 0, 0);
+    if (strcmp(outcome, "concurrent") == 0) {
+        /* Another copy of this stop committed after our snapshot was taken
+         * (a resend while the first was still being written): read again
+         * to answer what the first stored. */
+        if (m->attempts < 3) {
+            stop_run(m);
+            return;
+        }
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+        tx_msg_free(m);
+        return;
+    }
     json_t *answer_info = NULL;
     json_t *ev = NULL;
     char id[24];
@@ -304,6 +319,7 @@ static void stop_run(struct tx_msg *m)
     const char *reason = glv_ocpp16_field_str(req->payload, "reason");
     char *info = m->info ? json_dumps(m->info, JSON_COMPACT) : NULL;
     char *samples = json_dumps(m->samples, JSON_COMPACT);
+    m->attempts++;
     const char *params[] = {req->conn->identity,
                             tx,
                             meter,
