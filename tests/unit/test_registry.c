@@ -218,6 +218,86 @@ START_TEST(attach_detach_seen)
 }
 END_TEST
 
+/* Writes of many chargers issued together share a few statements of one
+ * flush; those of one charger are merged, last one winning, and every
+ * caller gets its answer. */
+START_TEST(writes_in_bulk)
+{
+    enum { N = 300 };
+    glv_test_pg_exec(A.conninfo, "INSERT INTO glv_chargers (identity, status)"
+                                 " SELECT 'BULK-' || i, 'accepted' FROM generate_series(1, 300) i");
+    static got att[N];
+    char id[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof(id), "BULK-%d", i + 1);
+        ck_assert_int_eq(H->charger_attach(A.p, id, "ocpp16", on_charger, &att[i]), 0);
+        ck_assert_int_eq(att[i].done, 0); /* never before the call returned */
+    }
+    for (int i = 0; i < N; i++) {
+        ck_assert(loop_both(&att[i].done, 10000));
+        ck_assert_int_eq(att[i].done, 1);
+        ck_assert_ptr_null(att[i].error);
+        snprintf(id, sizeof(id), "BULK-%d", i + 1);
+        ck_assert_str_eq(str(att[i].charger, "identity"), id);
+        ck_assert_str_eq(str(att[i].charger, "node"), "test-node");
+        got_clear(&att[i]);
+    }
+    ck_assert_int_eq(glv_test_pg_int(A.conninfo, "SELECT count(*) FROM glv_charger_connections"
+                                                 " WHERE node = 'test-node'"),
+                     N);
+
+    /* One flush in flight: what follows queues behind it and is merged per
+     * charger. BULK-1 and BULK-2 are detached and attached again (still
+     * attached), BULK-3 attached and detached (detached at the end), BULK-4
+     * provisioned twice (both fields kept, both callers answered), an
+     * unknown charger's attach fails alone. */
+    got a1 = {0}, a2 = {0}, a3 = {0}, p1 = {0}, p2 = {0}, unknown = {0};
+    ck_assert_int_eq(H->charger_detach(A.p, "BULK-300"), 0); /* starts a flush */
+    ck_assert_int_eq(H->charger_detach(A.p, "BULK-1"), 0);
+    ck_assert_int_eq(H->charger_attach(A.p, "BULK-1", "ocpp201", on_charger, &a1), 0);
+    ck_assert_int_eq(H->charger_detach(A.p, "BULK-2"), 0);
+    ck_assert_int_eq(H->charger_attach(A.p, "BULK-2", "ocpp16", on_charger, &a2), 0);
+    ck_assert_int_eq(H->charger_attach(A.p, "BULK-3", "ocpp16", on_charger, &a3), 0);
+    ck_assert_int_eq(H->charger_detach(A.p, "BULK-3"), 0);
+    json_t *f1 = json_pack("{s:s}", "vendor", "ACME");
+    json_t *f2 = json_pack("{s:s, s:i}", "firmware", "2.0", "connectors", 3);
+    ck_assert_int_eq(H->charger_provision(A.p, "BULK-4", f1, on_charger, &p1), 0);
+    ck_assert_int_eq(H->charger_provision(A.p, "BULK-4", f2, on_charger, &p2), 0);
+    json_decref(f1);
+    json_decref(f2);
+    ck_assert_int_eq(H->charger_attach(A.p, "NOPE-BULK", "ocpp16", on_charger, &unknown), 0);
+    ck_assert_int_eq(H->charger_seen(A.p, "BULK-5"), 0);
+    ck_assert(loop_both(&unknown.done, 10000));
+    ck_assert(loop_both(&p2.done, 10000));
+    ck_assert(loop_both(&a3.done, 10000));
+    ck_assert(loop_both(&a1.done, 10000) && loop_both(&a2.done, 10000));
+    ck_assert_str_eq(str(unknown.error, "code"), "unknown");
+    ck_assert_ptr_null(a1.error);
+    ck_assert_str_eq(str(a1.charger, "transport"), "ocpp201");
+    ck_assert_ptr_null(a3.error);
+    ck_assert_int_eq(p1.done, 1);
+    ck_assert_int_eq(p2.done, 1);
+    ck_assert_str_eq(str(p1.charger, "vendor"), "ACME");
+    ck_assert_str_eq(str(p2.charger, "vendor"), "ACME");
+    ck_assert_str_eq(str(p2.charger, "firmware"), "2.0");
+    ck_assert_int_eq(json_integer_value(json_object_get(p2.charger, "connectors")), 3);
+    loop_both_for(300);
+    ck_assert_int_eq(glv_test_pg_int(A.conninfo,
+                                     "SELECT count(*) FROM glv_charger_connections WHERE identity"
+                                     " IN ('BULK-1', 'BULK-2') AND node = 'test-node'"),
+                     2);
+    ck_assert_int_eq(glv_test_pg_int(A.conninfo, "SELECT count(*) FROM glv_charger_connections"
+                                                 " WHERE identity IN ('BULK-3', 'BULK-300')"),
+                     0);
+    got_clear(&a1);
+    got_clear(&a2);
+    got_clear(&a3);
+    got_clear(&p1);
+    got_clear(&p2);
+    got_clear(&unknown);
+}
+END_TEST
+
 /* A transport's command handler: answers "reset" at once, keeps "slow"
  * without answering, and answers others with an error. */
 typedef struct transport {
@@ -371,6 +451,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, provision_and_lookup);
     tcase_add_test(tc, attach_detach_seen);
+    tcase_add_test(tc, writes_in_bulk);
     tcase_add_test(tc, command_across_nodes);
     tcase_add_test(tc, command_local_offline_unknown);
     suite_add_tcase(s, tc);
