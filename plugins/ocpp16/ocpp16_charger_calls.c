@@ -32,7 +32,19 @@ static void copy_int(json_t *dst, const char *dst_key, const json_t *src, const 
         json_object_set_new(dst, dst_key, json_integer(v));
 }
 
-/* ---- BootNotification ---- */
+/* ---- BootNotification ----
+ *
+ * The answer's status is the registry's. The first BootNotification of a
+ * connection uses the record read at the upgrade (one registry read per
+ * connection); a later one (a pending charger asking again) reads it anew,
+ * as an operator may have accepted the charger meanwhile. Vendor, model,
+ * serial and firmware are written only when they differ from the record,
+ * through group commit, and the answer waits for that COMMIT so that
+ * charger.booted, emitted after it, finds the registry up to date; a
+ * charger that boots again unchanged (a reconnect storm) costs no write.
+ * The answer also waits until the connection itself is recorded (the
+ * attach, batched with those of other chargers), so that a command sent
+ * once the charger is booted finds it. */
 
 static void boot_answer(struct glv_ocpp16_request *req, const char *status)
 {
@@ -80,6 +92,47 @@ static void boot_provisioned(const json_t *charger, const json_t *error, void *a
     boot_answer(req, status ? status : GLV_CHARGER_PENDING);
 }
 
+/* Adds key: value to fields when value is given and differs from the
+ * record's. */
+static void changed_str(json_t *fields, const json_t *record, const char *key, const char *value)
+{
+    if (value == NULL)
+        return;
+    const char *stored = json_string_value(json_object_get(record, key));
+    if (stored == NULL || strcmp(stored, value) != 0)
+        json_object_set_new(fields, key, json_string(value));
+}
+
+/* Answers with the status of the record (borrowed), after writing what
+ * the BootNotification changed in it. */
+static void boot_with_record(struct glv_ocpp16_request *req, const json_t *record,
+                             const char *status)
+{
+    if (status != NULL && strcmp(status, GLV_CHARGER_REJECTED) == 0) {
+        boot_answer(req, GLV_CHARGER_REJECTED);
+        return;
+    }
+    const json_t *in = req->payload;
+    const char *serial = glv_ocpp16_field_str(in, "chargePointSerialNumber");
+    if (serial == NULL)
+        serial = glv_ocpp16_field_str(in, "chargeBoxSerialNumber");
+    json_t *fields = json_object();
+    if (fields == NULL) {
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    changed_str(fields, record, "vendor", glv_ocpp16_field_str(in, "chargePointVendor"));
+    changed_str(fields, record, "model", glv_ocpp16_field_str(in, "chargePointModel"));
+    changed_str(fields, record, "serial", serial);
+    changed_str(fields, record, "firmware", glv_ocpp16_field_str(in, "firmwareVersion"));
+    if (json_object_size(fields) == 0)
+        boot_answer(req, status ? status : GLV_CHARGER_PENDING);
+    else if (OCPP16_HOST->charger_provision(glv_ocpp16.p, req->conn->identity, fields,
+                                            boot_provisioned, req) < 0)
+        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "the registry is unavailable");
+    json_decref(fields);
+}
+
 static void boot_looked_up(const json_t *charger, const json_t *error, void *arg)
 {
     struct glv_ocpp16_request *req = arg;
@@ -96,31 +149,29 @@ static void boot_looked_up(const json_t *charger, const json_t *error, void *arg
         glv_ocpp16_conn_unref(c);
         return;
     }
-    const char *status = json_string_value(json_object_get(charger, "status"));
-    if (status != NULL && strcmp(status, GLV_CHARGER_REJECTED) == 0) {
-        boot_answer(req, GLV_CHARGER_REJECTED);
+    boot_with_record(req, charger, json_string_value(json_object_get(charger, "status")));
+}
+
+static void boot_recorded(struct glv_ocpp16_request *req)
+{
+    struct glv_ocpp16_conn *c = req->conn;
+    json_t *ref = c->boot_ref;
+    if (ref != NULL) {
+        /* the status read at the upgrade is the connection's until now */
+        c->boot_ref = NULL;
+        char status[sizeof c->status];
+        snprintf(status, sizeof status, "%s", c->status);
+        boot_with_record(req, ref, status);
+        json_decref(ref);
         return;
     }
-    const json_t *in = req->payload;
-    json_t *fields = json_object();
-    copy_str(fields, "vendor", in, "chargePointVendor");
-    copy_str(fields, "model", in, "chargePointModel");
-    const char *serial = glv_ocpp16_field_str(in, "chargePointSerialNumber");
-    if (serial == NULL)
-        serial = glv_ocpp16_field_str(in, "chargeBoxSerialNumber");
-    if (serial != NULL)
-        json_object_set_new(fields, "serial", json_string(serial));
-    copy_str(fields, "firmware", in, "firmwareVersion");
-    if (OCPP16_HOST->charger_provision(glv_ocpp16.p, req->conn->identity, fields, boot_provisioned,
-                                       req) < 0)
+    if (OCPP16_HOST->charger_lookup(glv_ocpp16.p, c->identity, boot_looked_up, req) < 0)
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "the registry is unavailable");
-    json_decref(fields);
 }
 
 static void boot_notification(struct glv_ocpp16_request *req)
 {
-    if (OCPP16_HOST->charger_lookup(glv_ocpp16.p, req->conn->identity, boot_looked_up, req) < 0)
-        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "the registry is unavailable");
+    glv_ocpp16_after_attach(req, boot_recorded);
 }
 
 /* ---- Heartbeat, StatusNotification ---- */

@@ -137,6 +137,7 @@ void glv_ocpp16_conn_unref(struct glv_ocpp16_conn *c)
 {
     if (c == NULL || --c->refs > 0)
         return;
+    json_decref(c->boot_ref);
     free(c->identity);
     free(c->listener);
     free(c);
@@ -500,9 +501,22 @@ static void drop_inbound(struct glv_ocpp16_conn *c)
 
 /* ---- WebSocket handlers ---- */
 
+void glv_ocpp16_after_attach(struct glv_ocpp16_request *req,
+                             void (*fn)(struct glv_ocpp16_request *req))
+{
+    struct glv_ocpp16_conn *c = req->conn;
+    if (c->attach_answered || c->ws == NULL) {
+        fn(req);
+        return;
+    }
+    c->attach_waiter = req;
+    c->attach_waiter_fn = fn;
+}
+
 static void attach_done(const json_t *charger, const json_t *error, void *arg)
 {
     struct glv_ocpp16_conn *c = arg;
+    c->attach_answered = true;
     if (error != NULL || charger == NULL) {
         OCPP16_LOG(GLV_LOG_WARNING, "%s: cannot record the connection: %s", c->identity,
                    json_string_value(json_object_get(error, "message")));
@@ -522,6 +536,11 @@ static void attach_done(const json_t *charger, const json_t *error, void *arg)
     } else if (c->close_cause == NULL || strcmp(c->close_cause, "replaced") != 0) {
         /* closed before the attach was written: undo it */
         OCPP16_HOST->charger_detach(glv_ocpp16.p, c->identity);
+    }
+    struct glv_ocpp16_request *req = c->attach_waiter;
+    if (req != NULL) {
+        c->attach_waiter = NULL;
+        c->attach_waiter_fn(req);
     }
     glv_ocpp16_conn_unref(c);
 }
@@ -549,6 +568,7 @@ static void on_open(glv_ws_conn *ws, void *conn_arg)
     glv_ocpp16_conn_ref(c);
     if (OCPP16_HOST->charger_attach(glv_ocpp16.p, c->identity, GLV_OCPP16_TRANSPORT, attach_done,
                                     c) < 0) {
+        c->attach_answered = true;
         glv_ocpp16_conn_unref(c);
         glv_ocpp16_conn_close(c, GLV_WS_CLOSE_INTERNAL, "registry unavailable");
     }

@@ -38,7 +38,16 @@ struct glv_ocpp16_conn {
     bool lenient;    /* from the registry */
     char status[12]; /* registry status: accepted | pending | rejected */
     int64_t connectors;
-    bool attached;           /* charger_attach succeeded */
+    /* vendor, model, serial and firmware of the registry record read at the
+     * upgrade (new), until the first BootNotification compares them; NULL
+     * after it */
+    json_t *boot_ref;
+    bool attached;        /* charger_attach succeeded */
+    bool attach_answered; /* charger_attach answered (either way) */
+    /* a CALL that waits for the connection to be recorded (see
+     * glv_ocpp16_after_attach) */
+    struct glv_ocpp16_request *attach_waiter;
+    void (*attach_waiter_fn)(struct glv_ocpp16_request *req);
     bool in_table;           /* listed in glv_ocpp16.conns */
     bool retired;            /* detached and reported disconnected */
     const char *close_cause; /* static: why we closed it (NULL: the peer did) */
@@ -93,6 +102,12 @@ extern const glv_ws_handlers glv_ocpp16_ws_handlers;
 /* Closes the socket (if open) with code and a reason, recording cause
  * (static: "timeout", "replaced", "rejected" …) for charger.disconnected. */
 void glv_ocpp16_conn_close(struct glv_ocpp16_conn *c, uint16_t code, const char *cause);
+
+/* Runs fn(req) once the registry has recorded this connection (at once
+ * when it has): an answer that tells the charger it is booted must not come
+ * before a command can find it. */
+void glv_ocpp16_after_attach(struct glv_ocpp16_request *req,
+                             void (*fn)(struct glv_ocpp16_request *req));
 
 /* Restarts the silence deadline after heartbeat_ms changed. */
 void glv_ocpp16_conn_liveness_reset(struct glv_ocpp16_conn *c);

@@ -63,6 +63,13 @@ static void accept_charger(struct upgrade *u)
     snprintf(c->status, sizeof c->status, "%s", status ? status : GLV_CHARGER_PENDING);
     c->lenient = json_is_true(json_object_get(u->charger, "lenient"));
     c->connectors = json_integer_value(json_object_get(u->charger, "connectors"));
+    /* the first BootNotification writes only what changed since this read */
+    c->boot_ref = json_object();
+    static const char *const boot_keys[] = {"vendor", "model", "serial", "firmware"};
+    for (size_t i = 0; c->boot_ref != NULL && i < sizeof boot_keys / sizeof boot_keys[0]; i++) {
+        json_t *v = json_object_get(u->charger, boot_keys[i]);
+        json_object_set_new(c->boot_ref, boot_keys[i], v != NULL ? json_incref(v) : json_null());
+    }
     if (OCPP16_HOST->ws_accept(u->up, c) < 0) {
         glv_ocpp16_conn_unref(c);
         OCPP16_LOG(GLV_LOG_NOTICE, "%s: client left during the upgrade", u->identity);
