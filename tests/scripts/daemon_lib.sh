@@ -9,6 +9,7 @@ cleanup() {
     if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
         kill -KILL "$DAEMON_PID" 2>/dev/null || true
     fi
+    release_ports
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -19,8 +20,52 @@ fail() {
     exit 1
 }
 
+# A free TCP port on 127.0.0.1, below the kernel's ephemeral range (so no
+# outgoing connection of a client or of PostgreSQL can take it meanwhile),
+# reserved until this test ends with a lock file, so that tests running side
+# by side never pick the same one.
+PORT_LOCKS=${TMPDIR:-/tmp}/galvani-test-ports
+mkdir -p "$PORT_LOCKS" 2>/dev/null || true
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    python3 - "$PORT_LOCKS" "$WORK" <<'PY'
+import os, random, socket, sys
+locks, owner = sys.argv[1], sys.argv[2]
+low = 20000
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = min(low, int(f.read().split()[0]) - 2000)
+except OSError:
+    pass
+for _ in range(500):
+    port = random.randint(10000, low)
+    lock = os.path.join(locks, str(port))
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        # a lock whose test is gone is free again
+        try:
+            if not os.path.isdir(open(lock).read().strip()):
+                os.unlink(lock)
+        except OSError:
+            pass
+        continue
+    os.write(fd, owner.encode())
+    os.close(fd)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        os.unlink(lock)
+        continue
+    finally:
+        s.close()
+    print(port)
+    sys.exit(0)
+sys.exit("no free port found")
+PY
+}
+release_ports() {
+    grep -lx "$WORK" "$PORT_LOCKS"/* 2>/dev/null | xargs -r rm -f
 }
 
 # start_daemon CONFIG: runs galvanid in the background and waits for /healthz.
