@@ -1,7 +1,9 @@
 /*
- * StartTransaction, StopTransaction and MeterValues. Each message is one SQL
- * statement through group commit, and the charger is answered only from
- * the statement's callback, after COMMIT: nothing acknowledged is lost.
+ * StartTransaction, StopTransaction and MeterValues. Each StartTransaction
+ * and StopTransaction is one SQL statement through group commit; the
+ * MeterValues of one loop turn share one statement (see below). A charger
+ * is answered only from the statement's callback, after COMMIT: nothing
+ * acknowledged is lost.
  *
  * Resends are recognized by unique keys (migration 001): a StartTransaction
  * with the same charger, connector, idTag, meterStart and timestamp finds
@@ -371,20 +373,64 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
         stop_run(m);
 }
 
-/* ---- MeterValues ---- */
+/* ---- MeterValues ----
+ *
+ * The MeterValues of one loop turn (at most METER_BATCH_MAX of them) go out
+ * as one statement through group commit: one INSERT … SELECT carrying the
+ * samples of every message, each tagged with its message's index. The
+ * statement returns, for every row it stored, the lowest index of the
+ * messages that carried that sample, so a sample resent within the batch
+ * (or already stored by an earlier one) counts for one message only, as if
+ * the messages had been written one after another. Every message is
+ * answered from the batch's callback, after COMMIT. A batch that fails as a
+ * whole (say a deadlock with a concurrent batch) is written again one
+ * statement per message, so that only a message that fails alone gets a
+ * CALLERROR; a message whose connectorId or transactionId is outside the
+ * columns' range never joins a batch. */
 
-static void meter_stored(const glv_db_result *res, void *arg)
+#define METER_BATCH_MAX 1000
+
+static const char SQL_METER_BATCH[] =
+    "WITH s AS MATERIALIZED ("
+    " SELECT m.i, m.c, m.n, m.t, s.\"timestamp\", s.measurand, coalesce(s.phase, '') AS phase,"
+    " s.location, s.context, s.value, s.unit, s.raw, s.format"
+    " FROM jsonb_to_recordset($1::jsonb) AS m(i integer, c text, n integer, t integer, s jsonb)"
+    " CROSS JOIN LATERAL jsonb_to_recordset(m.s) AS s(\"timestamp\" timestamptz, measurand text,"
+    " phase text, location text, context text, value double precision, unit text, raw text,"
+    " format text)),"
+    " mv AS ("
+    " INSERT INTO ocpp16_meter_values (charger, connector_id, transaction_id, sampled_at,"
+    " measurand, phase, location, context, value, unit, raw_value, format)"
+    " SELECT c, n, t, \"timestamp\", measurand, phase, location, context, value, unit, raw, format"
+    " FROM s ORDER BY i"
+    " ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING"
+    " RETURNING id, charger, connector_id, transaction_id, sampled_at, measurand, phase, location,"
+    " context)"
+    " SELECT DISTINCT first FROM (SELECT min(s.i) AS first FROM mv JOIN s"
+    " ON s.c = mv.charger AND s.n = mv.connector_id AND s.t = mv.transaction_id"
+    " AND s.\"timestamp\" = mv.sampled_at AND s.measurand = mv.measurand AND s.phase = mv.phase"
+    " AND s.location = mv.location AND s.context = mv.context GROUP BY mv.id) f";
+
+struct meter_batch {
+    size_t n;
+    struct {
+        struct tx_msg *m;
+        bool stored; /* stored a sample first */
+    } e[];
+};
+
+static struct {
+    struct tx_msg *msgs[METER_BATCH_MAX];
+    size_t n;
+    glv_timer *flush;
+} meter_pending;
+
+/* Answers one MeterValues after COMMIT; stored: it stored a sample first. */
+static void meter_answer(struct tx_msg *m, bool stored)
 {
-    struct tx_msg *m = arg;
-    const glv_host *h = OCPP16_HOST;
-    if (!h->db_ok(res) || h->db_rows(res) != 1) {
-        db_failed(m, res);
-        return;
-    }
     struct glv_ocpp16_request *req = m->req;
-    long long inserted = strtoll(h->db_value(res, 0, 0), NULL, 10);
     json_t *ev = NULL;
-    if (inserted > 0 && m->tx_id > 0) {
+    if (stored && m->tx_id > 0) {
         char id[24];
         snprintf(id, sizeof id, "%" PRId64, m->tx_id);
         ev = glv_ocpp16_event_new(req->conn->identity, -1);
@@ -394,7 +440,7 @@ static void meter_stored(const glv_db_result *res, void *arg)
         if (m->energy_wh >= 0)
             json_object_set_new(ev, "energy_wh", json_real(m->energy_wh));
         json_object_set(ev, "samples", m->samples);
-    } else if (inserted == 0) {
+    } else if (!stored) {
         OCPP16_LOG(GLV_LOG_INFO, "%s: MeterValues resent; nothing new", req->conn->identity);
     }
     observe_commit(req);
@@ -402,6 +448,126 @@ static void meter_stored(const glv_db_result *res, void *arg)
     if (ev != NULL)
         glv_ocpp16_emit("transaction.meter", ev);
     tx_msg_free(m);
+}
+
+static void meter_stored(const glv_db_result *res, void *arg)
+{
+    struct tx_msg *m = arg;
+    const glv_host *h = OCPP16_HOST;
+    if (!h->db_ok(res) || h->db_rows(res) != 1) {
+        db_failed(m, res);
+        return;
+    }
+    meter_answer(m, strtoll(h->db_value(res, 0, 0), NULL, 10) > 0);
+}
+
+/* One message in a statement of its own. */
+static void meter_write_one(struct tx_msg *m)
+{
+    char connector[24], tx[24];
+    snprintf(connector, sizeof connector, "%" PRId64, m->connector);
+    snprintf(tx, sizeof tx, "%" PRId64, m->tx_id);
+    char *samples = json_dumps(m->samples, JSON_COMPACT);
+    const char *params[] = {m->req->conn->identity, connector, tx, samples};
+    int rc = samples == NULL
+                 ? -1
+                 : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER, 4, params, meter_stored, m);
+    free(samples);
+    if (rc < 0) {
+        glv_ocpp16_reply_error(m->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+        tx_msg_free(m);
+    }
+}
+
+static void meter_batch_stored(const glv_db_result *res, void *arg)
+{
+    struct meter_batch *b = arg;
+    const glv_host *h = OCPP16_HOST;
+    if (!h->db_ok(res)) {
+        OCPP16_LOG(GLV_LOG_WARNING, "%zu MeterValues not stored together (%s); one at a time", b->n,
+                   h->db_error(res));
+        for (size_t i = 0; i < b->n; i++)
+            meter_write_one(b->e[i].m);
+        free(b);
+        return;
+    }
+    int rows = h->db_rows(res);
+    for (int r = 0; r < rows; r++) {
+        long long i = strtoll(h->db_value(res, r, 0), NULL, 10);
+        if (i >= 0 && (size_t)i < b->n)
+            b->e[i].stored = true;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        meter_answer(b->e[i].m, b->e[i].stored);
+    free(b);
+}
+
+/* Takes the pending messages into one statement. */
+static void meter_flush(void)
+{
+    size_t n = meter_pending.n;
+    if (n == 0)
+        return;
+    /* Answers below may bring the next MeterValues of a charger into
+     * meter_pending: work on a copy. */
+    struct tx_msg *taken[METER_BATCH_MAX];
+    memcpy(taken, meter_pending.msgs, n * sizeof taken[0]);
+    meter_pending.n = 0;
+    if (n == 1) {
+        meter_write_one(taken[0]);
+        return;
+    }
+    struct meter_batch *b = calloc(1, sizeof *b + n * sizeof b->e[0]);
+    json_t *rows = json_array();
+    bool ok = b != NULL && rows != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        struct tx_msg *m = taken[i];
+        json_t *row = json_pack("{s:I, s:s, s:I, s:I, s:O}", "i", (json_int_t)b->n, "c",
+                                m->req->conn->identity, "n", (json_int_t)m->connector, "t",
+                                (json_int_t)m->tx_id, "s", m->samples);
+        if (row == NULL) {
+            /* An identity that is not UTF-8: alone, the message fares as
+             * it would have on its own. */
+            taken[i] = NULL;
+            meter_write_one(m);
+            continue;
+        }
+        ok = json_array_append_new(rows, row) == 0;
+        if (ok) {
+            b->e[b->n++].m = m;
+            taken[i] = NULL;
+        }
+    }
+    char *text = ok && b->n > 0 ? json_dumps(rows, JSON_COMPACT) : NULL;
+    json_decref(rows);
+    const char *params[] = {text};
+    if (text != NULL) {
+        OCPP16_LOG(GLV_LOG_DEBUG, "%zu MeterValues in one statement", b->n);
+        int rc =
+            OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER_BATCH, 1, params, meter_batch_stored, b);
+        free(text);
+        if (rc == 0)
+            return;
+    }
+    for (size_t i = 0; b != NULL && i < b->n; i++) {
+        glv_ocpp16_reply_error(b->e[i].m->req, GLV_OCPP16_INTERNAL_ERROR,
+                               "not stored, please retry");
+        tx_msg_free(b->e[i].m);
+    }
+    free(b);
+    for (size_t i = 0; i < n; i++) {
+        if (taken[i] == NULL)
+            continue;
+        glv_ocpp16_reply_error(taken[i]->req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
+        tx_msg_free(taken[i]);
+    }
+}
+
+static void meter_flush_timer(void *arg)
+{
+    (void)arg;
+    meter_pending.flush = NULL; /* a one-shot timer is freed after this */
+    meter_flush();
 }
 
 void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
@@ -416,17 +582,31 @@ void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
         m->tx_id = 0;
     m->samples =
         glv_ocpp16_meter_normalize(json_object_get(req->payload, "meterValue"), &m->energy_wh);
-    char connector[24], tx[24];
-    snprintf(connector, sizeof connector, "%" PRId64, m->connector);
-    snprintf(tx, sizeof tx, "%" PRId64, m->tx_id);
-    char *samples = m->samples ? json_dumps(m->samples, JSON_COMPACT) : NULL;
-    const char *params[] = {req->conn->identity, connector, tx, samples};
-    int rc = samples == NULL
-                 ? -1
-                 : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER, 4, params, meter_stored, m);
-    free(samples);
-    if (rc < 0) {
+    if (m->samples == NULL) {
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(m);
+        return;
+    }
+    if (m->connector < 0 || m->connector > INT32_MAX || m->tx_id < INT32_MIN ||
+        m->tx_id > INT32_MAX) {
+        /* Fails alone, as it would in a batch, without taking one down. */
+        meter_write_one(m);
+        return;
+    }
+    meter_pending.msgs[meter_pending.n++] = m;
+    if (meter_pending.n == METER_BATCH_MAX) {
+        if (meter_pending.flush != NULL) {
+            OCPP16_HOST->timer_stop(meter_pending.flush);
+            meter_pending.flush = NULL;
+        }
+        meter_flush();
+        return;
+    }
+    if (meter_pending.flush == NULL) {
+        /* A zero timeout fires on the next loop turn, after every message
+         * read in this one. */
+        meter_pending.flush = OCPP16_HOST->timer_start(glv_ocpp16.p, 0, 0, meter_flush_timer, NULL);
+        if (meter_pending.flush == NULL)
+            meter_flush();
     }
 }
