@@ -65,7 +65,11 @@ sys.exit("no free port found")
 PY
 }
 release_ports() {
-    grep -lx "$WORK" "$PORT_LOCKS"/* 2>/dev/null | xargs -r rm -f
+    local lock
+    for lock in "$PORT_LOCKS"/*; do
+        [ -f "$lock" ] && [ "$(cat "$lock" 2>/dev/null)" = "$WORK" ] && rm -f "$lock"
+    done
+    return 0
 }
 
 # start_daemon CONFIG: runs galvanid in the background and waits for /healthz.
