@@ -45,42 +45,21 @@ struct opts {
 
 static int fail(const char *what, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "galvanictl: charger %s: ", what);
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    return 1;
+    return glv_ctl_fail("charger", what, fmt, arg);
 }
 
-static PGconn *connect_db(const glv_ctl_env *env, const char *what)
-{
-    PGconn *pg = PQconnectdb(env->conninfo ? env->conninfo : "");
-    if (PQstatus(pg) != CONNECTION_OK) {
-        fprintf(stderr, "galvanictl: charger %s: cannot connect to the database: %s", what,
-                PQerrorMessage(pg));
-        PQfinish(pg);
-        return NULL;
-    }
-    return pg;
-}
-
-/* Runs sql; NULL (message printed) on failure, with *duplicate set for a
- * unique violation. */
+/* Runs sql; NULL (message printed) on failure, with *duplicate set instead
+ * for a unique violation when duplicate is not NULL. */
 static PGresult *run(PGconn *pg, const char *what, const char *sql, int n,
                      const char *const *params, int *duplicate)
 {
-    PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (duplicate && state && strcmp(state, "23505") == 0) {
+    static const char *const unique[] = {"23505", NULL};
+    char state[GLV_CTL_SQLSTATE_LEN];
+    PGresult *res =
+        glv_ctl_exec(pg, "charger", what, sql, n, params, duplicate ? unique : NULL, state);
+    if (!res && duplicate && strcmp(state, "23505") == 0)
         *duplicate = 1;
-    } else {
-        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        fprintf(stderr, "galvanictl: charger %s: %s\n", what, msg ? msg : "database error");
-    }
-    PQclear(res);
-    return NULL;
+    return res;
 }
 
 /* Reads one line from stdin (the password), without its newline. */
@@ -576,7 +555,7 @@ int glv_ctl_charger(int argc, char **argv, const glv_ctl_env *env)
         strcmp(sub, "set-password") != 0 && strcmp(sub, "set-profile") != 0 &&
         strcmp(sub, "accept") != 0 && strcmp(sub, "remove") != 0 && strcmp(sub, "import") != 0)
         return usage();
-    PGconn *pg = connect_db(env, sub);
+    PGconn *pg = glv_ctl_connect(env, "charger", sub);
     if (!pg)
         return 1;
     int rc;

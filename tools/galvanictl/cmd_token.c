@@ -28,36 +28,29 @@ static int usage(void)
 
 static int fail(const char *what, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "galvanictl: token %s: ", what);
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    return 1;
+    return glv_ctl_fail("token", what, fmt, arg);
 }
 
-/* Runs sql; NULL (message printed unless it is a unique violation, which
- * sets *duplicate) on failure. */
+/* Runs sql; NULL (message printed) on failure, with *duplicate set instead
+ * for a unique violation when duplicate is not NULL. */
 static PGresult *run(PGconn *pg, const char *what, const char *sql, int n,
                      const char *const *params, int *duplicate)
 {
-    PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+    static const char *const explained[] = {"23505", "42P01", "22007", "22008", NULL};
+    char state[GLV_CTL_SQLSTATE_LEN];
+    PGresult *res = glv_ctl_exec(pg, "token", what, sql, n, params, explained, state);
+    if (res)
         return res;
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (duplicate && state && strcmp(state, "23505") == 0) {
+    if (strcmp(state, "23505") == 0 && duplicate)
         *duplicate = 1;
-    } else if (state && strcmp(state, "42P01") == 0) {
-        fprintf(stderr,
-                "galvanictl: token %s: the token list does not exist; load the "
-                "localauth plugin and run `galvanictl db migrate`\n",
-                what);
-    } else if (state && (strcmp(state, "22007") == 0 || strcmp(state, "22008") == 0)) {
-        fprintf(stderr, "galvanictl: token %s: --expiry is not an ISO 8601 time\n", what);
-    } else {
-        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        fprintf(stderr, "galvanictl: token %s: %s\n", what, msg ? msg : "database error");
-    }
-    PQclear(res);
+    else if (strcmp(state, "42P01") == 0)
+        glv_ctl_fail("token", what,
+                     "the token list does not exist; load the localauth plugin and run "
+                     "`galvanictl db migrate`");
+    else if (strcmp(state, "22007") == 0 || strcmp(state, "22008") == 0)
+        glv_ctl_fail("token", what, "--expiry is not an ISO 8601 time");
+    else if (strcmp(state, "23505") == 0)
+        glv_ctl_fail("token", what, "the token exists already");
     return NULL;
 }
 
@@ -179,13 +172,9 @@ int glv_ctl_token(int argc, char **argv, const glv_ctl_env *env)
     if (!known || (strcmp(sub, "list") == 0 && argc != 2) ||
         ((strcmp(sub, "block") == 0 || strcmp(sub, "remove") == 0) && argc != 3))
         return usage();
-    PGconn *pg = PQconnectdb(env->conninfo ? env->conninfo : "");
-    if (PQstatus(pg) != CONNECTION_OK) {
-        fprintf(stderr, "galvanictl: token %s: cannot connect to the database: %s", sub,
-                PQerrorMessage(pg));
-        PQfinish(pg);
+    PGconn *pg = glv_ctl_connect(env, "token", sub);
+    if (!pg)
         return 1;
-    }
     int rc;
     if (strcmp(sub, "add") == 0)
         rc = token_add(pg, argc - 1, argv + 1);
