@@ -54,7 +54,8 @@ static const struct {
 struct command_run {
     glv_command *cmd;
     char *identity;
-    char *new_key; /* owned: an AuthorizationKey being set, wiped on free */
+    char *new_key;        /* owned: an AuthorizationKey being set, wiped on free */
+    uint32_t heartbeat_s; /* a HeartbeatInterval being set, else 0 */
     json_t *result;
 };
 
@@ -111,6 +112,11 @@ static void call_done(struct glv_ocpp16_conn *conn, const json_t *result, const 
         return;
     }
     const char *status = glv_ocpp16_field_str(result, "status");
+    if (r->heartbeat_s > 0 && conn != NULL && status != NULL && strcmp(status, "Accepted") == 0) {
+        /* The charger now speaks at the new interval: so does its silence deadline. */
+        conn->heartbeat_ms = r->heartbeat_s * 1000u;
+        glv_ocpp16_conn_liveness_reset(conn);
+    }
     if (r->new_key != NULL && status != NULL &&
         (strcmp(status, "Accepted") == 0 || strcmp(status, "RebootRequired") == 0)) {
         r->result = json_deep_copy(result);
@@ -203,6 +209,15 @@ void glv_ocpp16_command(glv_command *cmd, const char *identity, const char *comm
         return;
     }
     r->cmd = cmd;
+    const char *changed = glv_ocpp16_field_str(payload, "key");
+    if (strcmp(action->name, "ChangeConfiguration") == 0 && changed != NULL &&
+        strcasecmp(changed, "HeartbeatInterval") == 0) {
+        const char *value = glv_ocpp16_field_str(payload, "value");
+        char *end = NULL;
+        unsigned long seconds = value ? strtoul(value, &end, 10) : 0;
+        if (end != NULL && end != value && *end == '\0' && seconds > 0 && seconds <= 86400)
+            r->heartbeat_s = (uint32_t)seconds;
+    }
     if (set_password) {
         r->new_key = strdup(glv_ocpp16_field_str(payload, "value"));
         if (r->new_key == NULL) {

@@ -144,5 +144,26 @@ d = events()["last"]["charger.disconnected"]
 expect(d["reason"] == "timeout" and d["charger"] == "CP-1", "disconnected for timeout: %r" % d)
 PY
 grep -q "CP-1: silent for" "$WORK/daemon.log" || fail "timeout not logged"
+
+# a HeartbeatInterval the charger accepted through change_configuration moves
+# its silence deadline with it: closed after two of the new intervals
+py <<'PY'
+import threading
+cp = c.ChargePoint(WS_PORT, "CP-1", "cp1-secret")
+cp.result("BootNotification", c.boot_payload())
+cp.on("ChangeConfiguration", lambda p: {"status": "Accepted"})
+out = {}
+t = threading.Thread(target=lambda: out.update(http(
+    "POST", "/test/ocpp16/command/CP-1/change_configuration",
+    {"key": "HeartbeatInterval", "value": "4"})))
+t.start()
+cp.serve_for(1.0)
+t.join()
+expect(out.get("result") == {"status": "Accepted"}, "HeartbeatInterval changed: %r" % out)
+t0 = time.monotonic()
+cp.wait_closed(15)
+dt = time.monotonic() - t0
+expect(6.0 <= dt <= 9.5, "closed after %.2f s of silence (heartbeat now 4 s)" % dt)
+PY
 stop_daemon
 echo "ok"
