@@ -96,31 +96,42 @@ int glv_test_tls_make(glv_test_tls *t, const char *client_cn)
     snprintf(t->server_key, sizeof(t->server_key), "%s/server.key", t->dir);
     snprintf(t->client_cert, sizeof(t->client_cert), "%s/client.pem", t->dir);
     snprintf(t->client_key, sizeof(t->client_key), "%s/client.key", t->dir);
+    snprintf(t->rogue_cert, sizeof(t->rogue_cert), "%s/rogue.pem", t->dir);
+    snprintf(t->rogue_key, sizeof(t->rogue_key), "%s/rogue.key", t->dir);
 
     int rc = -1;
+    const char *cn = client_cn ? client_cn : "client";
     EVP_PKEY *ca_key = make_key(), *server_key = make_key(), *client_key = make_key();
-    X509 *ca = NULL, *server = NULL, *client = NULL;
-    if (!ca_key || !server_key || !client_key)
+    EVP_PKEY *other_ca_key = make_key(), *rogue_key = make_key();
+    X509 *ca = NULL, *server = NULL, *client = NULL, *other_ca = NULL, *rogue = NULL;
+    if (!ca_key || !server_key || !client_key || !other_ca_key || !rogue_key)
         goto out;
     ca = make_cert(ca_key, "galvani test CA", 1, NULL, NULL, 0);
-    if (!ca)
+    other_ca = make_cert(other_ca_key, "unrelated test CA", 1, NULL, NULL, 0);
+    if (!ca || !other_ca)
         goto out;
     server = make_cert(server_key, "localhost", 2, ca, ca_key, 1);
-    client = make_cert(client_key, client_cn ? client_cn : "client", 3, ca, ca_key, 2);
-    if (!server || !client)
+    client = make_cert(client_key, cn, 3, ca, ca_key, 2);
+    rogue = make_cert(rogue_key, cn, 4, other_ca, other_ca_key, 2);
+    if (!server || !client || !rogue)
         goto out;
     if (write_cert(t->ca_cert, ca) < 0 || write_cert(t->server_cert, server) < 0 ||
         write_key(t->server_key, server_key) < 0 || write_cert(t->client_cert, client) < 0 ||
-        write_key(t->client_key, client_key) < 0)
+        write_key(t->client_key, client_key) < 0 || write_cert(t->rogue_cert, rogue) < 0 ||
+        write_key(t->rogue_key, rogue_key) < 0)
         goto out;
     rc = 0;
 out:
     X509_free(ca);
     X509_free(server);
     X509_free(client);
+    X509_free(other_ca);
+    X509_free(rogue);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(server_key);
     EVP_PKEY_free(client_key);
+    EVP_PKEY_free(other_ca_key);
+    EVP_PKEY_free(rogue_key);
     if (rc < 0)
         glv_test_tls_cleanup(t);
     return rc;
@@ -128,8 +139,8 @@ out:
 
 void glv_test_tls_cleanup(glv_test_tls *t)
 {
-    const char *files[] = {t->ca_cert, t->server_cert, t->server_key, t->client_cert,
-                           t->client_key};
+    const char *files[] = {t->ca_cert,    t->server_cert, t->server_key, t->client_cert,
+                           t->client_key, t->rogue_cert,  t->rogue_key};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         if (files[i][0])
             unlink(files[i]);

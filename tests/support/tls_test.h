@@ -1,6 +1,7 @@
 /*
  * galvani tests — TLS material made at run time: a CA, a server certificate
- * for localhost / 127.0.0.1 and a client certificate, written as PEM files
+ * for localhost / 127.0.0.1, a client certificate, and a client certificate
+ * signed by an unrelated CA, written as PEM files
  * into a new temporary directory (nothing secret is ever committed).
  */
 #ifndef GLV_TEST_TLS_H
@@ -16,6 +17,8 @@ typedef struct glv_test_tls {
     char server_key[192];
     char client_cert[192]; /* CN as given to glv_test_tls_make */
     char client_key[192];
+    char rogue_cert[192]; /* same CN, signed by another CA the server does not trust */
+    char rogue_key[192];
 } glv_test_tls;
 
 /* Makes the files (EC P-256 keys, SHA-256 signatures, valid one day).
