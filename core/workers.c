@@ -23,9 +23,9 @@ struct job_queue {
 struct glv_workers {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    struct job_queue todo;     /* waiting for a thread */
+    struct job_queue queued;   /* waiting for a thread */
     struct job_queue finished; /* waiting for the loop */
-    size_t pending;            /* todo + running + finished */
+    size_t pending;            /* queued + running + finished */
     bool stopping;
     unsigned nthreads;
     pthread_t *threads;
@@ -55,14 +55,14 @@ static void *worker_main(void *arg)
     glv_workers *w = arg;
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (!w->todo.head && !w->stopping)
+        while (!w->queued.head && !w->stopping)
             pthread_cond_wait(&w->wake, &w->lock);
         if (w->stopping)
             break;
-        struct job *j = w->todo.head;
-        w->todo.head = j->next;
-        if (!w->todo.head)
-            w->todo.tail = NULL;
+        struct job *j = w->queued.head;
+        w->queued.head = j->next;
+        if (!w->queued.head)
+            w->queued.tail = NULL;
         pthread_mutex_unlock(&w->lock);
         j->work(j->arg);
         pthread_mutex_lock(&w->lock);
@@ -130,7 +130,7 @@ void glv_workers_free(glv_workers *w)
     pthread_mutex_unlock(&w->lock);
     for (unsigned i = 0; i < w->nthreads; i++)
         pthread_join(w->threads[i], NULL);
-    struct job *lists[2] = {queue_take_all(&w->todo), queue_take_all(&w->finished)};
+    struct job *lists[2] = {queue_take_all(&w->queued), queue_take_all(&w->finished)};
     for (int i = 0; i < 2; i++) {
         while (lists[i]) {
             struct job *n = lists[i]->next;
@@ -157,7 +157,7 @@ int glv_workers_submit(glv_workers *w, glv_work_fn work, glv_callback_fn done, v
     j->done = done;
     j->arg = arg;
     pthread_mutex_lock(&w->lock);
-    queue_push(&w->todo, j);
+    queue_push(&w->queued, j);
     w->pending++;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
