@@ -9,9 +9,9 @@
  *   ws_idle_bench [-n CONNECTIONS] [-m ws|wss|both]
  */
 #include "log-internal.h"
+#include "tls_test.h"
 #include "ws-internal.h"
 #include "ws_client.h"
-#include "ws_tls_material.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -68,7 +68,7 @@ static long rss_kib(pid_t pid)
 }
 
 /* The server process: writes its port to fd, then serves until killed. */
-static void run_server(int fd, const glv_test_tls_material *tls)
+static void run_server(int fd, const glv_test_tls *tls)
 {
     glv_log_set_level(GLV_LOG_WARNING);
     glv_core *core = glv_core_new("bench", 1);
@@ -125,7 +125,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int measure(int n, const glv_test_tls_material *tls)
+static int measure(int n, const glv_test_tls *tls)
 {
     int sp[2], cp[2];
     if (pipe(sp) != 0 || pipe(cp) != 0)
@@ -215,11 +215,11 @@ int main(int argc, char **argv)
     if (strcmp(mode, "ws") == 0 || strcmp(mode, "both") == 0)
         rc |= measure(n, NULL);
     if (strcmp(mode, "wss") == 0 || strcmp(mode, "both") == 0) {
-        glv_test_tls_material tls;
-        if (glv_test_tls_material_make(&tls, "bench") != 0)
+        glv_test_tls tls;
+        if (glv_test_tls_make(&tls, "bench") != 0)
             return 1;
         rc |= measure(n, &tls);
-        glv_test_tls_material_remove(&tls);
+        glv_test_tls_cleanup(&tls);
     }
     return rc == 0 ? 0 : 1;
 }

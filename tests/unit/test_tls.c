@@ -5,13 +5,13 @@
 #include "check_run.h"
 #include "config-internal.h"
 #include "tls-internal.h"
-#include "ws_tls_material.h"
+#include "tls_test.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-static glv_test_tls_material tls;
+static glv_test_tls tls;
 
 static SSL_CTX *make(json_t *conf, char **err)
 {
@@ -24,8 +24,8 @@ START_TEST(test_ctx_ok)
 {
     char *err = NULL;
     SSL_CTX *ctx = make(json_pack("{s:s, s:s, s:s, s:s, s:s}", "certificate", tls.server_cert,
-                                  "key", tls.server_key, "client_ca", tls.ca, "client_certificates",
-                                  "required", "min_version", "1.3"),
+                                  "key", tls.server_key, "client_ca", tls.ca_cert,
+                                  "client_certificates", "required", "min_version", "1.3"),
                         &err);
     ck_assert_msg(ctx != NULL, "%s", err ? err : "");
     ck_assert_int_eq(SSL_CTX_get_min_proto_version(ctx), TLS1_3_VERSION);
@@ -107,7 +107,7 @@ END_TEST
 
 int main(void)
 {
-    if (glv_test_tls_material_make(&tls, "CP-1") != 0)
+    if (glv_test_tls_make(&tls, "CP-1") != 0)
         return EXIT_FAILURE;
     Suite *s = suite_create("tls");
     TCase *tc = tcase_create("ctx");
@@ -117,6 +117,6 @@ int main(void)
     tcase_add_test(tc, test_schema);
     suite_add_tcase(s, tc);
     int rc = glv_test_run(s);
-    glv_test_tls_material_remove(&tls);
+    glv_test_tls_cleanup(&tls);
     return rc;
 }

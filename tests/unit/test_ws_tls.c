@@ -3,15 +3,15 @@
  * certificates with the CN reported to the plugin, refused clients.
  */
 #include "check_run.h"
+#include "tls_test.h"
 #include "ws_client.h"
 #include "ws_test_server.h"
-#include "ws_tls_material.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-static glv_test_tls_material tls;
+static glv_test_tls tls;
 static glv_test_ws_server *server;
 static int port;
 
@@ -19,7 +19,7 @@ static void start(const char *client_certs)
 {
     json_t *t = json_pack("{s:s, s:s}", "certificate", tls.server_cert, "key", tls.server_key);
     if (client_certs != NULL) {
-        json_object_set_new(t, "client_ca", json_string(tls.ca));
+        json_object_set_new(t, "client_ca", json_string(tls.ca_cert));
         json_object_set_new(t, "client_certificates", json_string(client_certs));
     }
     json_t *section = json_pack("{s:[{s:s, s:s, s:o}]}", "listeners", "name", "secure", "address",
@@ -52,7 +52,7 @@ static char *greeting(glv_test_ws *c, const char *path)
 START_TEST(test_tls_round_trip)
 {
     start(NULL);
-    glv_test_ws_tls ct = {.ca_file = tls.ca};
+    glv_test_ws_tls ct = {.ca_file = tls.ca_cert};
     glv_test_ws *c = glv_test_ws_connect(port, &ct);
     ck_assert_ptr_nonnull(c);
     char *g = greeting(c, "/ocpp/CP-TLS");
@@ -89,7 +89,7 @@ START_TEST(test_tls_client_cert_required)
 {
     start("required");
     glv_test_ws_tls ct = {
-        .ca_file = tls.ca, .cert_file = tls.client_cert, .key_file = tls.client_key};
+        .ca_file = tls.ca_cert, .cert_file = tls.client_cert, .key_file = tls.client_key};
     glv_test_ws *c = glv_test_ws_connect(port, &ct);
     ck_assert_ptr_nonnull(c);
     char *g = greeting(c, "/ocpp/CP%2042");
@@ -122,10 +122,10 @@ static void expect_refused(const glv_test_ws_tls *ct)
 START_TEST(test_tls_client_without_cert_refused)
 {
     start("required");
-    glv_test_ws_tls none = {.ca_file = tls.ca};
+    glv_test_ws_tls none = {.ca_file = tls.ca_cert};
     expect_refused(&none);
     glv_test_ws_tls rogue = {
-        .ca_file = tls.ca, .cert_file = tls.rogue_cert, .key_file = tls.rogue_key};
+        .ca_file = tls.ca_cert, .cert_file = tls.rogue_cert, .key_file = tls.rogue_key};
     expect_refused(&rogue);
     ck_assert_int_eq(glv_test_ws_server_closes(server, NULL), 0);
 }
@@ -134,7 +134,7 @@ END_TEST
 START_TEST(test_tls_client_cert_optional)
 {
     start("optional");
-    glv_test_ws_tls none = {.ca_file = tls.ca};
+    glv_test_ws_tls none = {.ca_file = tls.ca_cert};
     glv_test_ws *c = glv_test_ws_connect(port, &none);
     ck_assert_ptr_nonnull(c);
     char *g = greeting(c, "/ocpp/anon");
@@ -142,7 +142,7 @@ START_TEST(test_tls_client_cert_optional)
     free(g);
     glv_test_ws_free(c);
     glv_test_ws_tls with = {
-        .ca_file = tls.ca, .cert_file = tls.client_cert, .key_file = tls.client_key};
+        .ca_file = tls.ca_cert, .cert_file = tls.client_cert, .key_file = tls.client_key};
     c = glv_test_ws_connect(port, &with);
     ck_assert_ptr_nonnull(c);
     g = greeting(c, "/ocpp/named");
@@ -168,9 +168,9 @@ static Suite *tls_suite(void)
 
 int main(void)
 {
-    if (glv_test_tls_material_make(&tls, "CP 42") != 0)
+    if (glv_test_tls_make(&tls, "CP 42") != 0)
         return EXIT_FAILURE;
     int rc = glv_test_run(tls_suite());
-    glv_test_tls_material_remove(&tls);
+    glv_test_tls_cleanup(&tls);
     return rc;
 }
