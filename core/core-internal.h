@@ -46,6 +46,11 @@ struct glv_core {
     uint32_t hook_timeout_ms; /* default filter chain deadline */
 };
 
+/* Appended to "cannot listen on ADDRESS: Address already in use" by the
+ * HTTP and WebSocket listeners. */
+#define GLV_ADDRESS_IN_USE_HINT                                                                    \
+    " (another process listens there; processes that share an address all need reuse_port: true)"
+
 /* Plugin lifecycle states, in order. */
 enum glv_plugin_state {
     GLV_PLUGIN_LOADED = 0,

@@ -77,6 +77,7 @@ struct glv_http {
     glv_http_router *router;
     SSL_CTX *ssl_ctx; /* NULL without TLS */
     json_t *listen;   /* owned: array of "host:port" */
+    bool reuse_port;  /* SO_REUSEPORT on every listen address */
     struct evhttp_bound_socket **bound;
     int *ports;
     size_t nbound;

@@ -28,6 +28,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -43,6 +45,11 @@ const glv_config_field glv_http_config_schema[] = {
      .type = GLV_CFG_STRING_LIST,
      .default_text = "[\"0.0.0.0:8080\"]",
      .help = "addresses to listen on as host:port ([::]:8080 for IPv6, port 0 = any)"},
+    {.key = "reuse_port",
+     .type = GLV_CFG_BOOL,
+     .default_text = "false",
+     .help = "SO_REUSEPORT on every listen address: several galvanid processes listen there and "
+             "the kernel spreads new connections between them (every one of them must set it)"},
     {.key = "tls",
      .type = GLV_CFG_OBJECT,
      .children = glv_tls_config_schema,
@@ -603,6 +610,7 @@ glv_http *glv_http_new(glv_core *core, const json_t *section, char **err)
     const json_t *listen = json_object_get(section, "listen");
     http->listen =
         json_is_array(listen) ? json_deep_copy(listen) : json_pack("[s]", "0.0.0.0:8080");
+    http->reuse_port = json_is_true(json_object_get(section, "reuse_port"));
     http->max_body = section_uint(section, "max_body", 1u << 20);
     http->max_headers = section_uint(section, "max_headers_size", 32u << 10);
     http->timeout_ms = (uint32_t)section_uint(section, "timeout", 30000);
@@ -677,6 +685,39 @@ static int parse_address(const char *text, char *host, size_t host_size, uint16_
     return 0;
 }
 
+/* Binds host:port for evhttp, with SO_REUSEPORT when configured. NULL with
+ * errno set on failure. */
+static struct evhttp_bound_socket *bind_address(glv_http *http, const char *host, uint16_t port)
+{
+    char service[8];
+    snprintf(service, sizeof(service), "%u", (unsigned)port);
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_family = AF_UNSPEC};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL) {
+        errno = EADDRNOTAVAIL;
+        return NULL;
+    }
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
+    if (http->reuse_port)
+        flags |= LEV_OPT_REUSEABLE_PORT;
+    struct evconnlistener *lev = evconnlistener_new_bind(http->core->base, NULL, NULL, flags, 128,
+                                                         res->ai_addr, (int)res->ai_addrlen);
+    int e = errno;
+    freeaddrinfo(res);
+    if (!lev) {
+        errno = e;
+        return NULL;
+    }
+    struct evhttp_bound_socket *b = evhttp_bind_listener(http->evhttp, lev);
+    if (!b) {
+        evconnlistener_free(lev);
+        errno = ENOMEM;
+    }
+    return b;
+}
+
 int glv_http_listen(glv_http *http, char **err)
 {
     *err = NULL;
@@ -695,9 +736,11 @@ int glv_http_listen(glv_http *http, char **err)
             *err = format_error("http.listen: '%s' is not host:port", addr ? addr : "");
             return -1;
         }
-        struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(http->evhttp, host, port);
+        struct evhttp_bound_socket *b = bind_address(http, host, port);
         if (!b) {
-            *err = format_error("http.listen: cannot listen on %s: %s", addr, strerror(errno));
+            int e = errno;
+            *err = format_error("http.listen: cannot listen on %s: %s%s", addr, strerror(e),
+                                e == EADDRINUSE ? GLV_ADDRESS_IN_USE_HINT : "");
             return -1;
         }
         struct sockaddr_storage ss;
@@ -712,8 +755,8 @@ int glv_http_listen(glv_http *http, char **err)
         http->bound[http->nbound] = b;
         http->ports[http->nbound] = bound_port;
         http->nbound++;
-        glv_log(GLV_LOG_INFO, LOG_WHO, "listening on %s (port %d%s)", addr, bound_port,
-                http->ssl_ctx ? ", TLS" : "");
+        glv_log(GLV_LOG_INFO, LOG_WHO, "listening on %s (port %d%s%s)", addr, bound_port,
+                http->ssl_ctx ? ", TLS" : "", http->reuse_port ? ", reuse_port" : "");
     }
     return 0;
 }

@@ -49,6 +49,11 @@ static const glv_config_field listener_schema[] = {
      .type = GLV_CFG_STRING,
      .flags = GLV_CFG_REQUIRED,
      .help = "host:port to bind ([v6]:port for IPv6; port 0 picks one)"},
+    {.key = "reuse_port",
+     .type = GLV_CFG_BOOL,
+     .default_text = "false",
+     .help = "SO_REUSEPORT: several galvanid processes listen on this address and the kernel "
+             "spreads new connections between them (every one of them must set it)"},
     {.key = "tls",
      .type = GLV_CFG_OBJECT,
      .children = glv_tls_config_schema,
@@ -115,6 +120,7 @@ typedef struct ws_listener {
     struct evconnlistener *lev;
     struct event *retry; /* re-enables accepting after EMFILE */
     int port;
+    bool reuse_port;
 } ws_listener;
 
 struct glv_ws_upgrade {
@@ -1174,6 +1180,7 @@ glv_ws *glv_ws_new(glv_core *core, const json_t *section, char **err)
             *err = strdup("websocket: out of memory");
             goto fail;
         }
+        l->reuse_port = json_is_true(json_object_get(item, "reuse_port"));
         const json_t *tls = json_object_get(item, "tls");
         if (json_is_object(tls)) {
             char *terr = NULL;
@@ -1264,6 +1271,8 @@ int glv_ws_listen(glv_ws *ws, char **err)
         sa.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &sa, NULL);
     }
+    if (!ws->accepting)
+        return 0;
     for (size_t i = 0; i < ws->nlisteners; i++) {
         ws_listener *l = &ws->listeners[i];
         if (l->lev != NULL)
@@ -1274,13 +1283,15 @@ int glv_ws_listen(glv_ws *ws, char **err)
             *err = errf("websocket: listener %s: invalid address \"%s\"", l->name, l->address);
             return -1;
         }
-        l->lev = evconnlistener_new_bind(ws->core->base, accept_cb, l,
-                                         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-                                             LEV_OPT_CLOSE_ON_EXEC,
-                                         4096, (struct sockaddr *)&ss, (int)sslen);
+        unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+        if (l->reuse_port)
+            flags |= LEV_OPT_REUSEABLE_PORT;
+        l->lev = evconnlistener_new_bind(ws->core->base, accept_cb, l, flags, 4096,
+                                         (struct sockaddr *)&ss, (int)sslen);
         if (l->lev == NULL) {
-            *err = errf("websocket: listener %s: cannot listen on %s: %s", l->name, l->address,
-                        strerror(errno));
+            int e = errno;
+            *err = errf("websocket: listener %s: cannot listen on %s: %s%s", l->name, l->address,
+                        strerror(e), e == EADDRINUSE ? GLV_ADDRESS_IN_USE_HINT : "");
             return -1;
         }
         l->retry = evtimer_new(ws->core->base, accept_retry_cb, l);
@@ -1290,11 +1301,9 @@ int glv_ws_listen(glv_ws *ws, char **err)
         if (getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&bound, &blen) == 0)
             l->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                         : ((struct sockaddr_in *)&bound)->sin_port);
-        glv_log(GLV_LOG_INFO, WS_LOG, "listener %s on %s (port %d, %s)", l->name, l->address,
-                l->port, l->ssl_ctx != NULL ? "wss" : "ws");
+        glv_log(GLV_LOG_INFO, WS_LOG, "listener %s on %s (port %d, %s%s)", l->name, l->address,
+                l->port, l->ssl_ctx != NULL ? "wss" : "ws", l->reuse_port ? ", reuse_port" : "");
     }
-    if (!ws->accepting)
-        glv_ws_stop_accepting(ws);
     return 0;
 }
 
@@ -1306,12 +1315,19 @@ int glv_ws_listener_port(const glv_ws *ws, const char *name)
     return -1;
 }
 
+/* Closes the listening sockets rather than pausing them: with reuse_port the
+ * kernel then hands new connections to the other processes on the address,
+ * instead of queueing them here until this process exits. */
 void glv_ws_stop_accepting(glv_ws *ws)
 {
     ws->accepting = false;
-    for (size_t i = 0; i < ws->nlisteners; i++)
-        if (ws->listeners[i].lev != NULL)
-            evconnlistener_disable(ws->listeners[i].lev);
+    for (size_t i = 0; i < ws->nlisteners; i++) {
+        ws_listener *l = &ws->listeners[i];
+        if (l->lev != NULL) {
+            evconnlistener_free(l->lev);
+            l->lev = NULL;
+        }
+    }
 }
 
 void glv_ws_close_all(glv_ws *ws, glv_callback_fn done, void *arg)

@@ -137,6 +137,15 @@ START_TEST(test_schema_defaults)
     ck_assert_ptr_nonnull(strstr(err, "certificate"));
     free(err);
     glv_config_free(doc);
+
+    const char *typo = "websocket:\n  listeners:\n    - name: x\n      address: \"1:2\"\n"
+                       "      reuse_port: 1\n";
+    doc = glv_config_parse("t.yaml", typo, strlen(typo), &err);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_int_lt(glv_config_section(doc, "websocket", glv_ws_config_schema, &sec, &err), 0);
+    ck_assert_msg(strstr(err, "listeners[0].reuse_port") != NULL, "%s", err);
+    free(err);
+    glv_config_free(doc);
 }
 END_TEST
 
@@ -154,6 +163,53 @@ START_TEST(test_bad_address)
     ck_assert_ptr_null(core->ws);
     json_decref(sec);
     glv_core_free(core);
+}
+END_TEST
+
+/* reuse_port: processes (here cores) that all set it share one address;
+ * one that does not is refused, and stopping to accept frees the address. */
+static glv_ws *listen_on(glv_core *core, int on_port, bool reuse_port, char **err)
+{
+    char address[32];
+    snprintf(address, sizeof address, "127.0.0.1:%d", on_port);
+    json_t *sec = json_pack("{s:[{s:s, s:s, s:b}]}", "listeners", "name", "x", "address", address,
+                            "reuse_port", reuse_port);
+    glv_ws *ws = glv_ws_new(core, sec, err);
+    json_decref(sec);
+    ck_assert_ptr_nonnull(ws);
+    return ws;
+}
+
+START_TEST(test_reuse_port)
+{
+    glv_core *a = glv_core_new("a", 1), *b = glv_core_new("b", 1), *c = glv_core_new("c", 1);
+    char *err = NULL;
+    glv_ws *wa = listen_on(a, 0, true, &err);
+    ck_assert_int_eq(glv_ws_listen(wa, &err), 0);
+    int shared = glv_ws_listener_port(wa, "x");
+    ck_assert_int_gt(shared, 0);
+    glv_ws *wb = listen_on(b, shared, true, &err);
+    ck_assert_int_eq(glv_ws_listen(wb, &err), 0);
+    ck_assert_int_eq(glv_ws_listener_port(wb, "x"), shared);
+
+    glv_ws *wc = listen_on(c, shared, false, &err);
+    ck_assert_int_eq(glv_ws_listen(wc, &err), -1);
+    ck_assert_msg(strstr(err, "Address already in use") != NULL && strstr(err, "reuse_port"), "%s",
+                  err);
+    free(err);
+    err = NULL;
+
+    glv_ws_stop_accepting(wa);
+    glv_ws_stop_accepting(wb);
+    ck_assert_int_eq(glv_ws_listener_port(wa, "x"), -1);
+    ck_assert_int_eq(glv_ws_listen(wc, &err), 0);
+    ck_assert_int_eq(glv_ws_listener_port(wc, "x"), shared);
+    glv_ws_free(wa);
+    glv_ws_free(wb);
+    glv_ws_free(wc);
+    glv_core_free(a);
+    glv_core_free(b);
+    glv_core_free(c);
 }
 END_TEST
 
@@ -412,7 +468,7 @@ START_TEST(test_fragmented_with_control)
     expect_frame(c, 10, "p1", 2);
     expect_frame(c, 1, "Hello \xe2\x82\xac!", 10);
     /* A frame split over many tiny writes. */
-    uint8_t fr[] = {0x82, 0x83, 5, 6, 7, 8, 1 ^ 5, 2 ^ 6, 3 ^ 7};
+    uint8_t fr[] = {0x82, 0x83, 5, 6, 7, 8, 0x01 ^ 0x05, 0x02 ^ 0x06, 0x03 ^ 0x07};
     for (size_t i = 0; i < sizeof fr; i++) {
         ck_assert_int_eq(glv_test_ws_send_raw(c, fr + i, 1), 0);
         usleep(2000);
@@ -662,6 +718,7 @@ static Suite *ws_suite(void)
     TCase *tc = tcase_create("config");
     tcase_add_test(tc, test_schema_defaults);
     tcase_add_test(tc, test_bad_address);
+    tcase_add_test(tc, test_reuse_port);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("server");
