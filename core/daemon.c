@@ -365,11 +365,11 @@ int glv_daemon_run(glv_daemon *d)
     char *err = NULL;
     size_t nsets = 0;
     if (d->db_cfg) {
+        const char *conninfo = json_string_value(json_object_get(d->db_cfg, "conninfo"));
         glv_migration_set *sets = migration_sets(d, &nsets);
-        int rc =
-            sets ? glv_db_check_schema(json_string_value(json_object_get(d->db_cfg, "conninfo")),
-                                       sets, nsets, &err)
-                 : -1;
+        int rc = sets ? glv_db_check_schema(conninfo, sets, nsets, &err) : -1;
+        if (rc == 0)
+            rc = glv_db_check_node(conninfo, d->core->node_id, &err);
         free(sets);
         if (rc != 0) {
             print_error("database", err);

@@ -39,6 +39,10 @@ int glv_db_migrate(const char *conninfo, const glv_migration_set *sets, size_t n
  * and the command to run otherwise (also when the server is unreachable). */
 int glv_db_check_schema(const char *conninfo, const glv_migration_set *sets, size_t nsets,
                         char **err);
+/* Checks that no session of the database runs as node_id (the pool's
+ * application_name), so that two processes never share one node id; -1
+ * with *err naming the session otherwise. */
+int glv_db_check_node(const char *conninfo, const char *node_id, char **err);
 
 /* 1 when at least one pool connection is up (for /healthz). */
 int glv_db_healthy(const glv_db *db);

@@ -1,7 +1,8 @@
 /*
  * galvani core — schema migrations: numbered SQL scripts of the core and of
  * each plugin, applied in order, each in one transaction together with its
- * row in glv_schema_version. Blocking libpq: galvanictl and galvanid -t only.
+ * row in glv_schema_version; and galvanid's start-up check of its node id.
+ * Blocking libpq: galvanictl, galvanid -t and galvanid's start-up only.
  */
 #include "db-internal.h"
 
@@ -317,6 +318,38 @@ int glv_db_check_schema(const char *conninfo, const glv_migration_set *sets, siz
                          "migrate`",
                          set->component, missing, first, latest);
     }
+    PQfinish(pg);
+    return rc;
+}
+
+int glv_db_check_node(const char *conninfo, const char *node_id, char **err)
+{
+    if (err)
+        *err = NULL;
+    PGconn *pg = connect_blocking(conninfo, err);
+    if (!pg)
+        return -1;
+    /* The pool names its sessions after the node (application_name). */
+    const char *params[1] = {node_id};
+    PGresult *r = PQexecParams(pg,
+                               "SELECT pid, coalesce(host(client_addr), 'a local socket'),"
+                               " to_char(backend_start, 'YYYY-MM-DD HH24:MI:SS TZ')"
+                               " FROM pg_stat_activity WHERE datname = current_database()"
+                               " AND application_name = $1 AND pid <> pg_backend_pid()"
+                               " ORDER BY backend_start LIMIT 1",
+                               1, NULL, params, NULL, NULL, 0);
+    char buf[512];
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = set_err(err, "cannot read pg_stat_activity: %s",
+                     pq_msg(PQresultErrorMessage(r), buf, sizeof(buf)));
+    else if (PQntuples(r) > 0)
+        rc = set_err(err,
+                     "node id \"%s\" is in use: the database has a session of that node "
+                     "(backend pid %s, from %s, since %s); give every process sharing the "
+                     "database its own galvani.node_id, or leave it unset (host-pid)",
+                     node_id, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+    PQclear(r);
     PQfinish(pg);
     return rc;
 }
