@@ -84,33 +84,44 @@ async function tokenInfo(idTag) {
     return { status: r.rowCount ? r.rows[0].status : 'Invalid' };
 }
 
-function samplesOf(meterValue) {
-    const rows = [];
-    for (const mv of meterValue || [])
-        for (const s of mv.sampledValue || [])
-            rows.push({
-                timestamp: mv.timestamp,
+// One reading per timestamp, its sampled values in message order.
+function readingsOf(meterValue) {
+    const byTime = new Map();
+    for (const mv of meterValue || []) {
+        const t = new Date(mv.timestamp).toISOString();
+        if (!byTime.has(t))
+            byTime.set(t, { timestamp: t, energy_wh: null, samples: [] });
+        const r = byTime.get(t);
+        for (const s of mv.sampledValue || []) {
+            const sample = {
                 measurand: s.measurand || 'Energy.Active.Import.Register',
-                phase: s.phase || null,
                 location: s.location || 'Outlet',
                 context: s.context || 'Sample.Periodic',
                 value: Number.isFinite(Number(s.value)) ? Number(s.value) : null,
                 unit: s.unit || 'Wh',
                 raw: s.value,
                 format: s.format || 'Raw',
-            });
-    return rows;
+            };
+            if (s.phase)
+                sample.phase = s.phase;
+            if (sample.measurand === 'Energy.Active.Import.Register' && sample.unit === 'Wh')
+                r.energy_wh = sample.value;
+            r.samples.push(sample);
+        }
+    }
+    return [...byTime.values()];
 }
 
 const SQL_METER =
-    'INSERT INTO ocpp16_meter_values (charger, connector_id, transaction_id, sampled_at,' +
-    ' measurand, phase, location, context, value, unit, raw_value, format)' +
-    ' SELECT $1, $2::integer, $3::integer, s."timestamp", s.measurand, coalesce(s.phase, \'\'),' +
-    ' s.location, s.context, s.value, s.unit, s.raw, s.format' +
-    ' FROM jsonb_to_recordset($4::jsonb) AS s("timestamp" timestamptz, measurand text,' +
-    ' phase text, location text, context text, value double precision, unit text, raw text,' +
-    ' format text)' +
-    ' ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING';
+    'INSERT INTO ocpp16_meter_readings AS o (transaction_id, charger, connector_id, sampled_at,' +
+    ' energy_wh, samples)' +
+    ' SELECT $3::integer, $1, $2::integer, r."timestamp", r.energy_wh, r.samples' +
+    ' FROM jsonb_to_recordset($4::jsonb) AS r("timestamp" timestamptz,' +
+    ' energy_wh double precision, samples jsonb)' +
+    ' ON CONFLICT (transaction_id, charger, connector_id, sampled_at) DO UPDATE' +
+    ' SET samples = o.samples || (SELECT jsonb_agg(x) FROM jsonb_array_elements(excluded.samples) x' +
+    ' WHERE NOT o.samples @> jsonb_build_array(x))' +
+    ' WHERE NOT o.samples @> excluded.samples';
 
 server.on('client', (client) => {
     const id = client.identity;
@@ -143,7 +154,7 @@ server.on('client', (client) => {
     });
     client.handle('MeterValues', async ({ params }) => {
         await pool.query(SQL_METER, [id, params.connectorId, params.transactionId || 0,
-            JSON.stringify(samplesOf(params.meterValue))]);
+            JSON.stringify(readingsOf(params.meterValue))]);
         return {};
     });
     client.handle('StopTransaction', async ({ params }) => {
@@ -160,7 +171,7 @@ server.on('client', (client) => {
                     params.reason || null, params.idTag || null, info && JSON.stringify(info)]);
             const conn = r.rowCount ? r.rows[0].connector_id : 0;
             await db.query(SQL_METER, [id, conn, params.transactionId,
-                JSON.stringify(samplesOf(params.transactionData))]);
+                JSON.stringify(readingsOf(params.transactionData))]);
             await db.query('COMMIT');
         } catch (e) {
             await db.query('ROLLBACK').catch(() => {});

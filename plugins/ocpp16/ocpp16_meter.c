@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,9 @@ static const char *default_unit(const char *measurand)
     return "Wh";
 }
 
-static json_t *one_sample(const char *ts, const json_t *sv, double *energy_wh)
+/* One sampled value as a neutral sample; *energy_wh receives its value when
+ * it is an Energy.Active.Import.Register reading in Wh. */
+static json_t *one_sample(const json_t *sv, double *energy_wh)
 {
     const char *raw = glv_ocpp16_field_str(sv, "value");
     const char *measurand = glv_ocpp16_field_str(sv, "measurand");
@@ -97,7 +100,6 @@ static json_t *one_sample(const char *ts, const json_t *sv, double *energy_wh)
         unit = default_unit(measurand);
     double factor = 1.0;
     const char *out_unit = base_unit(unit, &factor);
-
     json_t *value = json_null();
     if (strcmp(format, "Raw") == 0 && raw[0] != '\0') {
         char *end = NULL;
@@ -111,12 +113,43 @@ static json_t *one_sample(const char *ts, const json_t *sv, double *energy_wh)
                 *energy_wh = d;
         }
     }
-    json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "timestamp", ts, "measurand",
-                          measurand, "location", location, "context", context, "value", value,
-                          "unit", out_unit, "raw", raw, "format", format);
+    json_t *s = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "measurand", measurand, "location",
+                          location, "context", context, "value", value, "unit", out_unit, "raw",
+                          raw, "format", format);
     if (s != NULL && phase != NULL)
         json_object_set_new(s, "phase", json_string(phase));
     return s;
+}
+
+/* Whether samples already holds a sample equal to s. */
+static bool holds(const json_t *samples, const json_t *s)
+{
+    const char *measurand = json_string_value(json_object_get(s, "measurand"));
+    size_t i;
+    const json_t *t;
+    json_array_foreach(samples, i, t)
+    {
+        if (strcmp(json_string_value(json_object_get(t, "measurand")), measurand) == 0 &&
+            json_equal(t, s))
+            return true;
+    }
+    return false;
+}
+
+/* The reading of readings taken at ts, appended when there is none yet. */
+static json_t *reading_at(json_t *readings, const char *ts)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(readings, i, r)
+    {
+        if (strcmp(json_string_value(json_object_get(r, "timestamp")), ts) == 0)
+            return r;
+    }
+    r = json_pack("{s:s, s:[]}", "timestamp", ts, "samples");
+    if (r != NULL && json_array_append_new(readings, r) != 0)
+        return NULL;
+    return r;
 }
 
 json_t *glv_ocpp16_meter_normalize(const json_t *meter_values, double *energy_wh)
@@ -136,12 +169,52 @@ json_t *glv_ocpp16_meter_normalize(const json_t *meter_values, double *energy_wh
         glv_ocpp16_iso(ms, ts);
         if (ts[0] == '\0')
             continue;
+        json_t *reading = reading_at(out, ts);
+        if (reading == NULL) {
+            json_decref(out);
+            return NULL;
+        }
+        json_t *samples = json_object_get(reading, "samples");
         size_t k;
         const json_t *sv;
         json_array_foreach(json_object_get(mv, "sampledValue"), k, sv)
         {
-            json_t *s = one_sample(ts, sv, energy_wh);
-            if (s == NULL || json_array_append_new(out, s) != 0) {
+            double wh = -1;
+            json_t *s = one_sample(sv, &wh);
+            if (s != NULL && holds(samples, s)) {
+                json_decref(s); /* the same value sent twice: once is enough */
+                continue;
+            }
+            if (s == NULL || json_array_append_new(samples, s) != 0 ||
+                (wh >= 0 && json_object_set_new(reading, "energy_wh", json_real(wh)) != 0)) {
+                json_decref(out);
+                return NULL;
+            }
+            if (wh >= 0)
+                *energy_wh = wh;
+        }
+    }
+    return out;
+}
+
+json_t *glv_ocpp16_meter_samples(const json_t *readings)
+{
+    json_t *out = json_array();
+    if (out == NULL)
+        return NULL;
+    size_t i;
+    const json_t *r;
+    json_array_foreach(readings, i, r)
+    {
+        json_t *ts = json_object_get(r, "timestamp");
+        size_t k;
+        const json_t *s;
+        json_array_foreach(json_object_get(r, "samples"), k, s)
+        {
+            json_t *flat = json_copy((json_t *)s);
+            if (flat == NULL || json_object_set(flat, "timestamp", ts) != 0 ||
+                json_array_append_new(out, flat) != 0) {
+                json_decref(flat);
                 json_decref(out);
                 return NULL;
             }

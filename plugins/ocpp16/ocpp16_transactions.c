@@ -10,8 +10,8 @@
  * the transaction it created the first time and gets the same transactionId
  * and idTagInfo; a resent StopTransaction finds the transaction already
  * stopped and gets the idTagInfo stored with the first; resent meter values
- * hit the sample key. Events are emitted only for what was stored the first
- * time, so listeners never count twice either.
+ * hit the key of their readings (migration 002). Events are emitted only for what was stored the
+ * first time, so listeners never count twice either.
  */
 #include "ocpp16_fields.h"
 #include "ocpp16_meter.h"
@@ -36,10 +36,27 @@ static const char SQL_START[] =
     " AND meter_start = $4::bigint AND started_at = $5::timestamptz"
     " AND NOT EXISTS (SELECT 1 FROM ins)";
 
-#define SQL_SAMPLES                                                                                \
-    " FROM jsonb_to_recordset($8::jsonb) AS s(\"timestamp\" timestamptz, measurand text,"          \
-    " phase text, location text, context text, value double precision, unit text, raw text,"       \
-    " format text)"
+/* Stores readings (see ocpp16_meter.h) from the rows of `src`, which has
+ * the columns t (transaction), c (charger), n (connector), "timestamp",
+ * energy_wh and samples. A reading already stored gets the sampled values
+ * it does not hold yet; one that holds them all is left alone and not
+ * returned. */
+#define SQL_STORE_READINGS(src)                                                                    \
+    " INSERT INTO ocpp16_meter_readings AS o (transaction_id, charger, connector_id, sampled_at,"  \
+    " energy_wh, samples)"                                                                         \
+    " SELECT t, c, n, \"timestamp\", energy_wh, samples FROM " src                                 \
+    " ON CONFLICT (transaction_id, charger, connector_id, sampled_at) DO UPDATE"                   \
+    " SET samples = o.samples || (SELECT jsonb_agg(x) FROM jsonb_array_elements(excluded.samples)" \
+    " x WHERE NOT o.samples @> jsonb_build_array(x)),"                                             \
+    " energy_wh = coalesce(o.energy_wh, excluded.energy_wh)"                                       \
+    " WHERE NOT o.samples @> excluded.samples"                                                     \
+    " RETURNING transaction_id, charger, connector_id, sampled_at"
+
+/* The readings of one message, $n::jsonb, as rows for SQL_STORE_READINGS. */
+#define SQL_READINGS(n)                                                                            \
+    " jsonb_to_recordset(" n                                                                       \
+    "::jsonb) AS r(\"timestamp\" timestamptz, energy_wh double precision,"                         \
+    " samples jsonb)"
 
 static const char SQL_STOP[] =
     "WITH known AS ("
@@ -55,39 +72,33 @@ static const char SQL_STOP[] =
     " SELECT $1, $2::integer, $3::bigint, $4::timestamptz, $5, $6, $7::jsonb, $8::jsonb"
     " WHERE NOT EXISTS (SELECT 1 FROM known)"
     " ON CONFLICT ON CONSTRAINT ocpp16_unknown_stops_key DO NOTHING RETURNING 1),"
-    " mv AS ("
-    " INSERT INTO ocpp16_meter_values (charger, connector_id, transaction_id, sampled_at,"
-    " measurand, phase, location, context, value, unit, raw_value, format)"
-    " SELECT $1, coalesce((SELECT connector_id FROM known), 0), $2::integer, s.\"timestamp\","
-    " s.measurand, coalesce(s.phase, ''), s.location, s.context, s.value, s.unit, s.raw, "
-    "s.format" SQL_SAMPLES
-    " ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING RETURNING 1)"
-    " SELECT CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 'stopped'"
-    " WHEN EXISTS (SELECT 1 FROM known WHERE stopped_at IS NULL) THEN 'concurrent'"
-    " WHEN EXISTS (SELECT 1 FROM known) THEN 'resent'"
-    " WHEN EXISTS (SELECT 1 FROM orphan) THEN 'unknown' ELSE 'unknown_resent' END,"
-    " (SELECT stop_id_tag_info::text FROM known), (SELECT connector_id FROM known),"
-    " (SELECT id_tag FROM known), (SELECT meter_start FROM known),"
-    " (SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-    " FROM known), (SELECT count(*) FROM mv)";
+    " mv AS (" SQL_STORE_READINGS(
+        "(SELECT $2::integer AS t, $1 AS c, coalesce((SELECT connector_id FROM known), 0) AS n,"
+        " r.* FROM" SQL_READINGS(
+            "$8") ") x") ")"
+                         " SELECT CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 'stopped'"
+                         " WHEN EXISTS (SELECT 1 FROM known WHERE stopped_at IS NULL) THEN "
+                         "'concurrent'"
+                         " WHEN EXISTS (SELECT 1 FROM known) THEN 'resent'"
+                         " WHEN EXISTS (SELECT 1 FROM orphan) THEN 'unknown' ELSE 'unknown_resent' "
+                         "END,"
+                         " (SELECT stop_id_tag_info::text FROM known), (SELECT connector_id FROM "
+                         "known),"
+                         " (SELECT id_tag FROM known), (SELECT meter_start FROM known),"
+                         " (SELECT to_char(started_at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+                         " FROM known), (SELECT count(*) FROM mv)";
 
-static const char SQL_METER[] =
-    "WITH mv AS ("
-    " INSERT INTO ocpp16_meter_values (charger, connector_id, transaction_id, sampled_at,"
-    " measurand, phase, location, context, value, unit, raw_value, format)"
-    " SELECT $1, $2::integer, $3::integer, s.\"timestamp\", s.measurand, coalesce(s.phase, ''),"
-    " s.location, s.context, s.value, s.unit, s.raw, s.format"
-    " FROM jsonb_to_recordset($4::jsonb) AS s(\"timestamp\" timestamptz, measurand text,"
-    " phase text, location text, context text, value double precision, unit text, raw text,"
-    " format text)"
-    " ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING RETURNING 1)"
-    " SELECT count(*) FROM mv";
+static const char SQL_METER[] = "WITH mv AS (" SQL_STORE_READINGS(
+    "(SELECT $3::integer AS t, $1 AS c, $2::integer AS n, r.* FROM" SQL_READINGS(
+        "$4") ") x") ")"
+                     " SELECT count(*) FROM mv";
 
 /* One transaction message on its way to the database. */
 struct tx_msg {
     struct glv_ocpp16_request *req;
-    json_t *info;    /* new: idTagInfo from token.authorize, or NULL */
-    json_t *samples; /* new: normalized meter values */
+    json_t *info;     /* new: idTagInfo from token.authorize, or NULL */
+    json_t *readings; /* new: normalized meter values */
     double energy_wh;
     int64_t connector, tx_id, meter, at_ms;
     char at[25];
@@ -105,7 +116,7 @@ static struct tx_msg *tx_msg_new(struct glv_ocpp16_request *req)
 static void tx_msg_free(struct tx_msg *m)
 {
     json_decref(m->info);
-    json_decref(m->samples);
+    json_decref(m->readings);
     free(m);
 }
 
@@ -299,7 +310,7 @@ static void stop_stored(const glv_db_result *res, void *arg)
                 json_object_set_new(ev, "started_at", json_string(h->db_value(res, 0, 5)));
                 json_object_set_new(ev, "energy_wh", json_integer(m->meter - start));
             }
-            json_object_set(ev, "samples", m->samples);
+            json_object_set_new(ev, "samples", glv_ocpp16_meter_samples(m->readings));
         }
     }
     observe_commit(req);
@@ -320,7 +331,7 @@ static void stop_run(struct tx_msg *m)
     snprintf(meter, sizeof meter, "%" PRId64, m->meter);
     const char *reason = glv_ocpp16_field_str(req->payload, "reason");
     char *info = m->info ? json_dumps(m->info, JSON_COMPACT) : NULL;
-    char *samples = json_dumps(m->samples, JSON_COMPACT);
+    char *readings = json_dumps(m->readings, JSON_COMPACT);
     m->attempts++;
     const char *params[] = {req->conn->identity,
                             tx,
@@ -329,12 +340,12 @@ static void stop_run(struct tx_msg *m)
                             reason ? reason : "Local",
                             glv_ocpp16_field_str(req->payload, "idTag"),
                             info,
-                            samples};
-    int rc = samples == NULL
+                            readings};
+    int rc = readings == NULL
                  ? -1
                  : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_STOP, 8, params, stop_stored, m);
     free(info);
-    free(samples);
+    free(readings);
     if (rc < 0) {
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(m);
@@ -357,9 +368,9 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
     }
     glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id);
     glv_ocpp16_field_int(req->payload, "meterStop", &m->meter);
-    m->samples =
+    m->readings =
         glv_ocpp16_meter_normalize(json_object_get(req->payload, "transactionData"), &m->energy_wh);
-    if (m->samples == NULL || !glv_ocpp16_field_time(req->payload, "timestamp", &m->at_ms) ||
+    if (m->readings == NULL || !glv_ocpp16_field_time(req->payload, "timestamp", &m->at_ms) ||
         glv_ocpp16_iso(m->at_ms, m->at)[0] == '\0') {
         glv_ocpp16_reply_error(req, GLV_OCPP16_PROPERTY_CONSTRAINT_VIOLATION,
                                "timestamp: not a usable date-time");
@@ -377,13 +388,13 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
  *
  * The MeterValues of one loop turn (at most METER_BATCH_MAX of them) go out
  * as one statement through group commit: one INSERT … SELECT carrying the
- * samples of every message, each tagged with its message's index. The
- * statement returns, for every row it stored, the lowest index of the
- * messages that carried that sample, so a sample resent within the batch
- * (or already stored by an earlier one) counts for one message only, as if
- * the messages had been written one after another. Every message is
- * answered from the batch's callback, after COMMIT. A batch that fails as a
- * whole (say a deadlock with a concurrent batch) is written again one
+ * readings of every message, each tagged with its message's index. The
+ * statement returns the index of every message that stored or completed a
+ * reading; a reading already stored whole by an earlier message counts as a
+ * resend. Every message is answered from the batch's callback, after
+ * COMMIT. A batch that fails as a whole (two messages of the batch with
+ * the same reading key, which one statement cannot both write, or a
+ * deadlock with a concurrent batch) is written again one
  * statement per message, so that only a message that fails alone gets a
  * CALLERROR; a message whose connectorId or transactionId is outside the
  * columns' range never joins a batch. */
@@ -391,25 +402,16 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
 #define METER_BATCH_MAX 1000
 
 static const char SQL_METER_BATCH[] =
-    "WITH s AS MATERIALIZED ("
-    " SELECT m.i, m.c, m.n, m.t, s.\"timestamp\", s.measurand, coalesce(s.phase, '') AS phase,"
-    " s.location, s.context, s.value, s.unit, s.raw, s.format"
-    " FROM jsonb_to_recordset($1::jsonb) AS m(i integer, c text, n integer, t integer, s jsonb)"
-    " CROSS JOIN LATERAL jsonb_to_recordset(m.s) AS s(\"timestamp\" timestamptz, measurand text,"
-    " phase text, location text, context text, value double precision, unit text, raw text,"
-    " format text)),"
-    " mv AS ("
-    " INSERT INTO ocpp16_meter_values (charger, connector_id, transaction_id, sampled_at,"
-    " measurand, phase, location, context, value, unit, raw_value, format)"
-    " SELECT c, n, t, \"timestamp\", measurand, phase, location, context, value, unit, raw, format"
-    " FROM s ORDER BY i"
-    " ON CONFLICT ON CONSTRAINT ocpp16_meter_values_sample_key DO NOTHING"
-    " RETURNING id, charger, connector_id, transaction_id, sampled_at, measurand, phase, location,"
-    " context)"
-    " SELECT DISTINCT first FROM (SELECT min(s.i) AS first FROM mv JOIN s"
-    " ON s.c = mv.charger AND s.n = mv.connector_id AND s.t = mv.transaction_id"
-    " AND s.\"timestamp\" = mv.sampled_at AND s.measurand = mv.measurand AND s.phase = mv.phase"
-    " AND s.location = mv.location AND s.context = mv.context GROUP BY mv.id) f";
+    "WITH x AS MATERIALIZED ("
+    " SELECT m.i, m.t, m.c, m.n, r.* FROM jsonb_to_recordset($1::jsonb)"
+    " AS m(i integer, c text, n integer, t integer, r jsonb)"
+    " CROSS JOIN LATERAL" SQL_READINGS(
+        "m.r") "),"
+               " mv AS (" SQL_STORE_READINGS(
+                   "x") ")"
+                        " SELECT DISTINCT x.i FROM mv JOIN x ON x.t = mv.transaction_id AND x.c = "
+                        "mv.charger"
+                        " AND x.n = mv.connector_id AND x.\"timestamp\" = mv.sampled_at";
 
 struct meter_batch {
     size_t n;
@@ -439,7 +441,7 @@ static void meter_answer(struct tx_msg *m, bool stored)
         json_object_set_new(ev, "connector_id", json_integer(1));
         if (m->energy_wh >= 0)
             json_object_set_new(ev, "energy_wh", json_real(m->energy_wh));
-        json_object_set(ev, "samples", m->samples);
+        json_object_set_new(ev, "samples", glv_ocpp16_meter_samples(m->readings));
     } else if (!stored) {
         OCPP16_LOG(GLV_LOG_INFO, "%s: MeterValues resent; nothing new", req->conn->identity);
     }
@@ -467,12 +469,12 @@ static void meter_write_one(struct tx_msg *m)
     char connector[24], tx[24];
     snprintf(connector, sizeof connector, "%" PRId64, m->connector);
     snprintf(tx, sizeof tx, "%" PRId64, m->tx_id);
-    char *samples = json_dumps(m->samples, JSON_COMPACT);
-    const char *params[] = {m->req->conn->identity, connector, tx, samples};
-    int rc = samples == NULL
+    char *readings = json_dumps(m->readings, JSON_COMPACT);
+    const char *params[] = {m->req->conn->identity, connector, tx, readings};
+    int rc = readings == NULL
                  ? -1
                  : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER, 4, params, meter_stored, m);
-    free(samples);
+    free(readings);
     if (rc < 0) {
         glv_ocpp16_reply_error(m->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(m);
@@ -524,7 +526,7 @@ static void meter_flush(void)
         struct tx_msg *m = taken[i];
         json_t *row = json_pack("{s:I, s:s, s:I, s:I, s:O}", "i", (json_int_t)b->n, "c",
                                 m->req->conn->identity, "n", (json_int_t)m->connector, "t",
-                                (json_int_t)m->tx_id, "s", m->samples);
+                                (json_int_t)m->tx_id, "r", m->readings);
         if (row == NULL) {
             /* An identity that is not UTF-8: alone, the message fares as
              * it would have on its own. */
@@ -580,9 +582,9 @@ void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
     glv_ocpp16_field_int(req->payload, "connectorId", &m->connector);
     if (!glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id))
         m->tx_id = 0;
-    m->samples =
+    m->readings =
         glv_ocpp16_meter_normalize(json_object_get(req->payload, "meterValue"), &m->energy_wh);
-    if (m->samples == NULL) {
+    if (m->readings == NULL) {
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(m);
         return;

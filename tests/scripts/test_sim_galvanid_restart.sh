@@ -52,7 +52,7 @@ expect_sql "SELECT count(*) FROM ocpp16_meter_values WHERE transaction_id <> $TX
 OFF="$E AND sampled_at < '$RESTART' AND received_at > '$RESTART'"
 n=$(sql "SELECT count(*) FROM ocpp16_meter_values WHERE $OFF")
 [ "$n" -ge 3 ] || fail "expected at least 3 meter values taken offline and stored later, got $n"
-expect_sql "SELECT array_agg(sampled_at ORDER BY id) = array_agg(sampled_at ORDER BY sampled_at) FROM ocpp16_meter_values WHERE $E" t
+expect_sql "SELECT array_agg(sampled_at ORDER BY received_at, sampled_at) = array_agg(sampled_at ORDER BY sampled_at) FROM ocpp16_meter_values WHERE $E" t
 # the timestamps are the simulator's originals, ~300 ms apart, not the
 # time they were stored
 expect_sql "SELECT bool_and(d BETWEEN 0.2 AND 0.6) FROM (SELECT extract(epoch FROM sampled_at - lag(sampled_at) OVER (ORDER BY sampled_at)) AS d FROM ocpp16_meter_values WHERE $OFF) x WHERE d IS NOT NULL" t

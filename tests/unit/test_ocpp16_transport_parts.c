@@ -28,12 +28,17 @@ START_TEST(meter_values_are_normalized_to_base_units)
                       "{\"value\": \"abc\", \"format\": \"SignedData\"},"
                       "{\"value\": \"16\", \"measurand\": \"Current.Import\"}]}]");
     double energy = 0;
-    json_t *s = glv_ocpp16_meter_normalize(mv, &energy);
-    ck_assert_ptr_nonnull(s);
+    json_t *r = glv_ocpp16_meter_normalize(mv, &energy);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(json_array_size(r), 1);
+    json_t *reading = json_array_get(r, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(reading, "timestamp")),
+                     "2024-05-01T12:30:00.000Z");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(reading, "energy_wh")), 12345.0, 1e-6);
+    json_t *s = json_object_get(reading, "samples");
     ck_assert_uint_eq(json_array_size(s), 5);
     json_t *e = json_array_get(s, 0);
-    ck_assert_str_eq(json_string_value(json_object_get(e, "timestamp")),
-                     "2024-05-01T12:30:00.000Z");
+    ck_assert_ptr_null(json_object_get(e, "timestamp"));
     ck_assert_str_eq(json_string_value(json_object_get(e, "measurand")),
                      "Energy.Active.Import.Register");
     ck_assert_str_eq(json_string_value(json_object_get(e, "unit")), "Wh");
@@ -50,13 +55,45 @@ START_TEST(meter_values_are_normalized_to_base_units)
     ck_assert(json_is_null(json_object_get(json_array_get(s, 3), "value")));
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(s, 4), "unit")), "A");
     ck_assert_double_eq_tol(energy, 12345.0, 1e-6);
-    json_decref(s);
+    json_decref(r);
     json_decref(mv);
 
-    s = glv_ocpp16_meter_normalize(NULL, &energy);
-    ck_assert_uint_eq(json_array_size(s), 0);
+    r = glv_ocpp16_meter_normalize(NULL, &energy);
+    ck_assert_uint_eq(json_array_size(r), 0);
     ck_assert_double_eq(energy, -1);
-    json_decref(s);
+    json_decref(r);
+}
+END_TEST
+
+/* MeterValue elements with one timestamp (in any offset) make one reading;
+ * a sampled value sent twice is kept once; a reading without an energy
+ * register has no energy_wh. */
+START_TEST(meter_values_are_grouped_by_time)
+{
+    json_t *mv = load("[{\"timestamp\": \"2024-05-01T12:00:00Z\", \"sampledValue\": ["
+                      "{\"value\": \"100\"}, {\"value\": \"100\"}]},"
+                      "{\"timestamp\": \"2024-05-01T12:01:00Z\", \"sampledValue\": ["
+                      "{\"value\": \"16\", \"measurand\": \"Current.Import\"}]},"
+                      "{\"timestamp\": \"2024-05-01T14:00:00+02:00\", \"sampledValue\": ["
+                      "{\"value\": \"230\", \"measurand\": \"Voltage\"},"
+                      "{\"value\": \"101\"}]}]");
+    double energy = 0;
+    json_t *r = glv_ocpp16_meter_normalize(mv, &energy);
+    ck_assert_uint_eq(json_array_size(r), 2);
+    json_t *first = json_array_get(r, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(first, "timestamp")),
+                     "2024-05-01T12:00:00.000Z");
+    json_t *s = json_object_get(first, "samples");
+    ck_assert_uint_eq(json_array_size(s), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(s, 1), "measurand")),
+                     "Voltage");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(first, "energy_wh")), 101.0, 1e-9);
+    json_t *second = json_array_get(r, 1);
+    ck_assert_uint_eq(json_array_size(json_object_get(second, "samples")), 1);
+    ck_assert_ptr_null(json_object_get(second, "energy_wh"));
+    ck_assert_double_eq_tol(energy, 101.0, 1e-9);
+    json_decref(r);
+    json_decref(mv);
 }
 END_TEST
 
@@ -105,6 +142,7 @@ int main(void)
     Suite *s = suite_create("ocpp16_transport_parts");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, meter_values_are_normalized_to_base_units);
+    tcase_add_test(tc, meter_values_are_grouped_by_time);
     tcase_add_test(tc, basic_credentials);
     tcase_add_test(tc, field_readers_take_lenient_forms);
     suite_add_tcase(s, tc);
