@@ -15,6 +15,7 @@
  */
 #include "ocpp16_fields.h"
 #include "ocpp16_meter.h"
+#include "ocpp16_meter_rows.h"
 #include "ocpp16_plugin.h"
 
 #include <inttypes.h>
@@ -36,30 +37,34 @@ static const char SQL_START[] =
     " AND meter_start = $4::bigint AND started_at = $5::timestamptz"
     " AND NOT EXISTS (SELECT 1 FROM ins)";
 
-/* Stores readings (see ocpp16_meter.h) from the rows of `src`, which has
- * the columns t (transaction), c (charger), n (connector), "timestamp",
- * energy_wh and samples. A reading already stored gets the sampled values
- * it does not hold yet; one that holds them all is left alone and not
- * returned. */
+/* The readings of a statement (ocpp16_meter_rows.h) from the seven
+ * parameters named a to g. */
+#define SQL_READING_ROWS(a, b, c, d, e, f, g)                                                      \
+    " unnest(" a "::integer[], " b "::integer[], " c "::text[], " d "::integer[], " e              \
+    "::timestamptz[], " f "::double precision[], " g "::json[])"                                   \
+    " AS x(i, t, c, n, \"timestamp\", energy_wh, samples)"
+
+/* Stores the readings of `src`, which has the columns of SQL_READING_ROWS.
+ * A reading already stored gets the sampled values it does not hold yet;
+ * one that holds them all is left alone and not returned. */
 #define SQL_STORE_READINGS(src)                                                                    \
     " INSERT INTO ocpp16_meter_readings AS o (transaction_id, charger, connector_id, sampled_at,"  \
     " energy_wh, samples)"                                                                         \
     " SELECT t, c, n, \"timestamp\", energy_wh, samples FROM " src                                 \
     " ON CONFLICT (transaction_id, charger, connector_id, sampled_at) DO UPDATE"                   \
-    " SET samples = o.samples || (SELECT jsonb_agg(x) FROM jsonb_array_elements(excluded.samples)" \
-    " x WHERE NOT o.samples @> jsonb_build_array(x)),"                                             \
+    " SET samples = (o.samples::jsonb || (SELECT jsonb_agg(s)"                                     \
+    " FROM jsonb_array_elements(excluded.samples::jsonb) s"                                        \
+    " WHERE NOT o.samples::jsonb @> jsonb_build_array(s)))::json,"                                 \
     " energy_wh = coalesce(o.energy_wh, excluded.energy_wh)"                                       \
-    " WHERE NOT o.samples @> excluded.samples"                                                     \
+    " WHERE NOT o.samples::jsonb @> excluded.samples::jsonb"                                       \
     " RETURNING transaction_id, charger, connector_id, sampled_at"
 
-/* The readings of one message, $n::jsonb, as rows for SQL_STORE_READINGS. */
-#define SQL_READINGS(n)                                                                            \
-    " jsonb_to_recordset(" n                                                                       \
-    "::jsonb) AS r(\"timestamp\" timestamptz, energy_wh double precision,"                         \
-    " samples jsonb)"
-
+/* clang-format off: the statement reads better as SQL than as the
+ * formatter would lay out its macro calls. */
+// clang-format off
 static const char SQL_STOP[] =
-    "WITH known AS ("
+    "WITH x AS (SELECT * FROM" SQL_READING_ROWS("$8", "$9", "$10", "$11", "$12", "$13", "$14") "),"
+    " known AS ("
     " SELECT connector_id, id_tag, meter_start, started_at, stopped_at, stop_id_tag_info"
     " FROM ocpp16_transactions WHERE transaction_id = $2::integer AND charger = $1),"
     " upd AS ("
@@ -69,30 +74,23 @@ static const char SQL_STOP[] =
     " orphan AS ("
     " INSERT INTO ocpp16_unknown_stops (charger, transaction_id, meter_stop, stopped_at, reason,"
     " id_tag, id_tag_info, transaction_data)"
-    " SELECT $1, $2::integer, $3::bigint, $4::timestamptz, $5, $6, $7::jsonb, $8::jsonb"
+    " SELECT $1, $2::integer, $3::bigint, $4::timestamptz, $5, $6, $7::jsonb,"
+    " (SELECT coalesce(jsonb_agg(jsonb_build_object('timestamp', \"timestamp\", 'energy_wh',"
+    " energy_wh, 'samples', samples) ORDER BY \"timestamp\"), '[]') FROM x)"
     " WHERE NOT EXISTS (SELECT 1 FROM known)"
     " ON CONFLICT ON CONSTRAINT ocpp16_unknown_stops_key DO NOTHING RETURNING 1),"
     " mv AS (" SQL_STORE_READINGS(
-        "(SELECT $2::integer AS t, $1 AS c, coalesce((SELECT connector_id FROM known), 0) AS n,"
-        " r.* FROM" SQL_READINGS(
-            "$8") ") x") ")"
-                         " SELECT CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 'stopped'"
-                         " WHEN EXISTS (SELECT 1 FROM known WHERE stopped_at IS NULL) THEN "
-                         "'concurrent'"
-                         " WHEN EXISTS (SELECT 1 FROM known) THEN 'resent'"
-                         " WHEN EXISTS (SELECT 1 FROM orphan) THEN 'unknown' ELSE 'unknown_resent' "
-                         "END,"
-                         " (SELECT stop_id_tag_info::text FROM known), (SELECT connector_id FROM "
-                         "known),"
-                         " (SELECT id_tag FROM known), (SELECT meter_start FROM known),"
-                         " (SELECT to_char(started_at AT TIME ZONE 'UTC', "
-                         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-                         " FROM known), (SELECT count(*) FROM mv)";
-
-static const char SQL_METER[] = "WITH mv AS (" SQL_STORE_READINGS(
-    "(SELECT $3::integer AS t, $1 AS c, $2::integer AS n, r.* FROM" SQL_READINGS(
-        "$4") ") x") ")"
-                     " SELECT count(*) FROM mv";
+        "(SELECT t, c, coalesce((SELECT connector_id FROM known), 0) AS n, \"timestamp\","
+        " energy_wh, samples FROM x) y") ")"
+    " SELECT CASE WHEN EXISTS (SELECT 1 FROM upd) THEN 'stopped'"
+    " WHEN EXISTS (SELECT 1 FROM known WHERE stopped_at IS NULL) THEN 'concurrent'"
+    " WHEN EXISTS (SELECT 1 FROM known) THEN 'resent'"
+    " WHEN EXISTS (SELECT 1 FROM orphan) THEN 'unknown' ELSE 'unknown_resent' END,"
+    " (SELECT stop_id_tag_info::text FROM known), (SELECT connector_id FROM known),"
+    " (SELECT id_tag FROM known), (SELECT meter_start FROM known),"
+    " (SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " FROM known), (SELECT count(*) FROM mv)";
+// clang-format on
 
 /* One transaction message on its way to the database. */
 struct tx_msg {
@@ -331,21 +329,24 @@ static void stop_run(struct tx_msg *m)
     snprintf(meter, sizeof meter, "%" PRId64, m->meter);
     const char *reason = glv_ocpp16_field_str(req->payload, "reason");
     char *info = m->info ? json_dumps(m->info, JSON_COMPACT) : NULL;
-    char *readings = json_dumps(m->readings, JSON_COMPACT);
+    struct glv_ocpp16_meter_rows rows = {0};
+    glv_ocpp16_meter_rows_add(&rows, 0, m->tx_id, req->conn->identity, 0, m->readings);
+    const char *params[7 + GLV_OCPP16_METER_ROW_PARAMS] = {
+        req->conn->identity,
+        tx,
+        meter,
+        m->at,
+        reason ? reason : "Local",
+        glv_ocpp16_field_str(req->payload, "idTag"),
+        info};
     m->attempts++;
-    const char *params[] = {req->conn->identity,
-                            tx,
-                            meter,
-                            m->at,
-                            reason ? reason : "Local",
-                            glv_ocpp16_field_str(req->payload, "idTag"),
-                            info,
-                            readings};
-    int rc = readings == NULL
-                 ? -1
-                 : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_STOP, 8, params, stop_stored, m);
+    int rc =
+        glv_ocpp16_meter_rows_params(&rows, params + 7) < 0 || (m->info != NULL && info == NULL)
+            ? -1
+            : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_STOP, 7 + GLV_OCPP16_METER_ROW_PARAMS, params,
+                                    stop_stored, m);
     free(info);
-    free(readings);
+    glv_ocpp16_meter_rows_free(&rows);
     if (rc < 0) {
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(m);
@@ -387,37 +388,34 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
 /* ---- MeterValues ----
  *
  * The MeterValues of one loop turn (at most METER_BATCH_MAX of them) go out
- * as one statement through group commit: one INSERT … SELECT carrying the
- * readings of every message, each tagged with its message's index. The
- * statement returns the index of every message that stored or completed a
- * reading; a reading already stored whole by an earlier message counts as a
- * resend. Every message is answered from the batch's callback, after
- * COMMIT. A batch that fails as a whole (two messages of the batch with
- * the same reading key, which one statement cannot both write, or a
- * deadlock with a concurrent batch) is written again one
- * statement per message, so that only a message that fails alone gets a
- * CALLERROR; a message whose connectorId or transactionId is outside the
- * columns' range never joins a batch. */
+ * as one statement through group commit: one INSERT … SELECT … FROM
+ * unnest(…) carrying the readings of every message, each tagged with its
+ * message's index (ocpp16_meter_rows.h). The statement returns the index of
+ * every message that stored or completed a reading; a reading already
+ * stored whole by an earlier message counts as a resend. Every message is
+ * answered from the batch's callback, after COMMIT. A batch that fails as a
+ * whole (two messages of the batch with the same reading key, which one
+ * statement cannot both write, or a deadlock with a concurrent batch) is
+ * written again one message per statement, so that only a message that
+ * fails alone gets a CALLERROR; a message whose connectorId or
+ * transactionId is outside the columns' range never joins a batch. */
 
 #define METER_BATCH_MAX 1000
 
+// clang-format off
 static const char SQL_METER_BATCH[] =
-    "WITH x AS MATERIALIZED ("
-    " SELECT m.i, m.t, m.c, m.n, r.* FROM jsonb_to_recordset($1::jsonb)"
-    " AS m(i integer, c text, n integer, t integer, r jsonb)"
-    " CROSS JOIN LATERAL" SQL_READINGS(
-        "m.r") "),"
-               " mv AS (" SQL_STORE_READINGS(
-                   "x") ")"
-                        " SELECT DISTINCT x.i FROM mv JOIN x ON x.t = mv.transaction_id AND x.c = "
-                        "mv.charger"
-                        " AND x.n = mv.connector_id AND x.\"timestamp\" = mv.sampled_at";
+    "WITH x AS MATERIALIZED (SELECT * FROM"
+    SQL_READING_ROWS("$1", "$2", "$3", "$4", "$5", "$6", "$7") "),"
+    " mv AS (" SQL_STORE_READINGS("x") ")"
+    " SELECT DISTINCT x.i FROM mv JOIN x ON x.t = mv.transaction_id AND x.c = mv.charger"
+    " AND x.n = mv.connector_id AND x.\"timestamp\" = mv.sampled_at";
+// clang-format on
 
 struct meter_batch {
     size_t n;
     struct {
         struct tx_msg *m;
-        bool stored; /* stored a sample first */
+        bool stored; /* stored or completed a reading */
     } e[];
 };
 
@@ -427,7 +425,7 @@ static struct {
     glv_timer *flush;
 } meter_pending;
 
-/* Answers one MeterValues after COMMIT; stored: it stored a sample first. */
+/* Answers one MeterValues after COMMIT; stored: it stored something new. */
 static void meter_answer(struct tx_msg *m, bool stored)
 {
     struct glv_ocpp16_request *req = m->req;
@@ -452,44 +450,21 @@ static void meter_answer(struct tx_msg *m, bool stored)
     tx_msg_free(m);
 }
 
-static void meter_stored(const glv_db_result *res, void *arg)
-{
-    struct tx_msg *m = arg;
-    const glv_host *h = OCPP16_HOST;
-    if (!h->db_ok(res) || h->db_rows(res) != 1) {
-        db_failed(m, res);
-        return;
-    }
-    meter_answer(m, strtoll(h->db_value(res, 0, 0), NULL, 10) > 0);
-}
-
-/* One message in a statement of its own. */
-static void meter_write_one(struct tx_msg *m)
-{
-    char connector[24], tx[24];
-    snprintf(connector, sizeof connector, "%" PRId64, m->connector);
-    snprintf(tx, sizeof tx, "%" PRId64, m->tx_id);
-    char *readings = json_dumps(m->readings, JSON_COMPACT);
-    const char *params[] = {m->req->conn->identity, connector, tx, readings};
-    int rc = readings == NULL
-                 ? -1
-                 : OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER, 4, params, meter_stored, m);
-    free(readings);
-    if (rc < 0) {
-        glv_ocpp16_reply_error(m->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
-        tx_msg_free(m);
-    }
-}
+static void meter_write(struct tx_msg **msgs, size_t n);
 
 static void meter_batch_stored(const glv_db_result *res, void *arg)
 {
     struct meter_batch *b = arg;
     const glv_host *h = OCPP16_HOST;
     if (!h->db_ok(res)) {
-        OCPP16_LOG(GLV_LOG_WARNING, "%zu MeterValues not stored together (%s); one at a time", b->n,
-                   h->db_error(res));
-        for (size_t i = 0; i < b->n; i++)
-            meter_write_one(b->e[i].m);
+        if (b->n == 1) {
+            db_failed(b->e[0].m, res);
+        } else {
+            OCPP16_LOG(GLV_LOG_WARNING, "%zu MeterValues not stored together (%s); one at a time",
+                       b->n, h->db_error(res));
+            for (size_t i = 0; i < b->n; i++)
+                meter_write(&b->e[i].m, 1);
+        }
         free(b);
         return;
     }
@@ -504,65 +479,51 @@ static void meter_batch_stored(const glv_db_result *res, void *arg)
     free(b);
 }
 
+/* Writes n messages in one statement; each is answered from its callback,
+ * or with a CALLERROR at once when the statement cannot be sent. */
+static void meter_write(struct tx_msg **msgs, size_t n)
+{
+    struct meter_batch *b = calloc(1, sizeof *b + n * sizeof b->e[0]);
+    struct glv_ocpp16_meter_rows rows = {0};
+    const char *params[GLV_OCPP16_METER_ROW_PARAMS];
+    int rc = -1;
+    if (b != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            b->e[i].m = msgs[i];
+            glv_ocpp16_meter_rows_add(&rows, (int64_t)i, msgs[i]->tx_id,
+                                      msgs[i]->req->conn->identity, msgs[i]->connector,
+                                      msgs[i]->readings);
+        }
+        b->n = n;
+        if (glv_ocpp16_meter_rows_params(&rows, params) == 0) {
+            if (n > 1)
+                OCPP16_LOG(GLV_LOG_DEBUG, "%zu MeterValues in one statement", n);
+            rc = OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER_BATCH, GLV_OCPP16_METER_ROW_PARAMS,
+                                       params, meter_batch_stored, b);
+        }
+    }
+    glv_ocpp16_meter_rows_free(&rows);
+    if (rc == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        glv_ocpp16_reply_error(msgs[i]->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+        tx_msg_free(msgs[i]);
+    }
+    free(b);
+}
+
 /* Takes the pending messages into one statement. */
 static void meter_flush(void)
 {
     size_t n = meter_pending.n;
     if (n == 0)
         return;
-    /* Answers below may bring the next MeterValues of a charger into
+    /* Answers may bring the next MeterValues of a charger into
      * meter_pending: work on a copy. */
     struct tx_msg *taken[METER_BATCH_MAX];
     memcpy(taken, meter_pending.msgs, n * sizeof taken[0]);
     meter_pending.n = 0;
-    if (n == 1) {
-        meter_write_one(taken[0]);
-        return;
-    }
-    struct meter_batch *b = calloc(1, sizeof *b + n * sizeof b->e[0]);
-    json_t *rows = json_array();
-    bool ok = b != NULL && rows != NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        struct tx_msg *m = taken[i];
-        json_t *row = json_pack("{s:I, s:s, s:I, s:I, s:O}", "i", (json_int_t)b->n, "c",
-                                m->req->conn->identity, "n", (json_int_t)m->connector, "t",
-                                (json_int_t)m->tx_id, "r", m->readings);
-        if (row == NULL) {
-            /* An identity that is not UTF-8: alone, the message fares as
-             * it would have on its own. */
-            taken[i] = NULL;
-            meter_write_one(m);
-            continue;
-        }
-        ok = json_array_append_new(rows, row) == 0;
-        if (ok) {
-            b->e[b->n++].m = m;
-            taken[i] = NULL;
-        }
-    }
-    char *text = ok && b->n > 0 ? json_dumps(rows, JSON_COMPACT) : NULL;
-    json_decref(rows);
-    const char *params[] = {text};
-    if (text != NULL) {
-        OCPP16_LOG(GLV_LOG_DEBUG, "%zu MeterValues in one statement", b->n);
-        int rc =
-            OCPP16_HOST->db_group(glv_ocpp16.p, SQL_METER_BATCH, 1, params, meter_batch_stored, b);
-        free(text);
-        if (rc == 0)
-            return;
-    }
-    for (size_t i = 0; b != NULL && i < b->n; i++) {
-        glv_ocpp16_reply_error(b->e[i].m->req, GLV_OCPP16_INTERNAL_ERROR,
-                               "not stored, please retry");
-        tx_msg_free(b->e[i].m);
-    }
-    free(b);
-    for (size_t i = 0; i < n; i++) {
-        if (taken[i] == NULL)
-            continue;
-        glv_ocpp16_reply_error(taken[i]->req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
-        tx_msg_free(taken[i]);
-    }
+    meter_write(taken, n);
 }
 
 static void meter_flush_timer(void *arg)
@@ -592,7 +553,7 @@ void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
     if (m->connector < 0 || m->connector > INT32_MAX || m->tx_id < INT32_MIN ||
         m->tx_id > INT32_MAX) {
         /* Fails alone, as it would in a batch, without taking one down. */
-        meter_write_one(m);
+        meter_write(&m, 1);
         return;
     }
     meter_pending.msgs[meter_pending.n++] = m;

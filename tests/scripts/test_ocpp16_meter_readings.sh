@@ -32,9 +32,12 @@ sql "DROP VIEW ocpp16_meter_values; DROP TABLE ocpp16_meter_readings;
 migrate
 grep -q "applied ocpp16 migration 2" "$WORK/migrate.log" || fail "migration 2 not applied: $(cat "$WORK/migrate.log")"
 expect_sql "SELECT count(*) FROM ocpp16_meter_readings" 3
-expect_sql "SELECT energy_wh, jsonb_array_length(samples) FROM ocpp16_meter_readings
+expect_sql "SELECT energy_wh, json_array_length(samples) FROM ocpp16_meter_readings
             WHERE charger = 'OLD-1' AND sampled_at = '2024-05-01T10:00:00Z'" "1500|2"
-expect_sql "SELECT samples->1->>'phase', samples->0 ? 'phase' FROM ocpp16_meter_readings
+# stored without the defaults (no phase, location Outlet, context
+# Sample.Periodic, format Raw)
+expect_sql "SELECT samples->1->>'phase', (samples->0)::jsonb ?| '{phase,location,context,format}'
+            FROM ocpp16_meter_readings
             WHERE charger = 'OLD-1' AND sampled_at = '2024-05-01T10:00:00Z'" "L1|f"
 expect_sql "SELECT energy_wh IS NULL, samples->0->'value' FROM ocpp16_meter_readings
             WHERE charger = 'OLD-1' AND sampled_at = '2024-05-01T10:01:00Z'" "t|null"
@@ -42,7 +45,7 @@ expect_sql "SELECT energy_wh IS NULL, samples->0->'value' FROM ocpp16_meter_read
 expect_sql "SELECT string_agg(measurand || '/' || phase || '/' || coalesce(value::text, '-') || '/' || raw_value, ' ' ORDER BY sampled_at, measurand)
             FROM ocpp16_meter_values WHERE charger = 'OLD-1'" \
     "Current.Import/L1/16/16 Energy.Active.Import.Register//1500/1.5 Voltage//-/x"
-expect_sql "SELECT context FROM ocpp16_meter_values WHERE charger = 'OLD-2' AND transaction_id = 0" "Sample.Clock"
+expect_sql "SELECT context, location, format FROM ocpp16_meter_values WHERE charger = 'OLD-2' AND transaction_id = 0" "Sample.Clock|Outlet|Raw"
 
 # ---- merging, resends and grouping through galvanid ----
 printf 'MR-1,0\n' >"$WORK/chargers.csv"
@@ -93,9 +96,18 @@ open(WORK + "/tx", "w").write(str(tx))
 PY
 TX=$(cat "$WORK/tx")
 expect_sql "SELECT count(*) FROM ocpp16_meter_readings WHERE transaction_id = $TX" 2
-expect_sql "SELECT jsonb_array_length(samples), energy_wh FROM ocpp16_meter_readings
+expect_sql "SELECT json_array_length(samples), energy_wh FROM ocpp16_meter_readings
             WHERE transaction_id = $TX AND sampled_at = '2024-05-01T10:05:00Z'" "3|2500"
 expect_sql "SELECT string_agg(measurand, ',' ORDER BY measurand) FROM ocpp16_meter_values
             WHERE transaction_id = $TX AND sampled_at = '2024-05-01T10:06:00Z'" \
     "Energy.Active.Import.Register,Power.Active.Import"
+# what galvanid stores is what the migration stores: defaults left out
+expect_sql "SELECT samples::jsonb = '[{\"measurand\":\"Energy.Active.Import.Register\",\"unit\":\"Wh\",\"raw\":\"2.5\",\"value\":2500},
+                                     {\"measurand\":\"Power.Active.Import\",\"unit\":\"W\",\"raw\":\"7200\",\"value\":7200},
+                                     {\"location\":\"EV\",\"measurand\":\"SoC\",\"raw\":\"40\",\"unit\":\"Percent\",\"value\":40}]'::jsonb
+            FROM ocpp16_meter_readings WHERE transaction_id = $TX AND sampled_at = '2024-05-01T10:05:00Z'" t
+expect_sql "SELECT samples::text FROM ocpp16_meter_readings
+            WHERE transaction_id = $TX AND sampled_at = '2024-05-01T10:06:00Z'" \
+    '[{"measurand":"Energy.Active.Import.Register","unit":"Wh","raw":"2.5","value":2500},{"measurand":"Power.Active.Import","unit":"W","raw":"7200","value":7200}]'
+expect_sql "SELECT location FROM ocpp16_meter_values WHERE transaction_id = $TX AND measurand = 'SoC'" EV
 stop_daemon

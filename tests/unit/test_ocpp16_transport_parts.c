@@ -9,6 +9,8 @@
 #include "ocpp16_basic_auth.h"
 #include "ocpp16_fields.h"
 #include "ocpp16_meter.h"
+#include "ocpp16_meter_rows.h"
+#include "ocpp16_sql_text.h"
 
 static json_t *load(const char *text)
 {
@@ -97,6 +99,69 @@ START_TEST(meter_values_are_grouped_by_time)
 }
 END_TEST
 
+START_TEST(sql_text_escapes_what_it_must)
+{
+    struct glv_ocpp16_text t = {0};
+    ck_assert_str_eq(glv_ocpp16_text_get(&t), "");
+    glv_ocpp16_text_array_element(&t, "a\"b\\c,{}", 8);
+    ck_assert_str_eq(glv_ocpp16_text_get(&t), "\"a\\\"b\\\\c,{}\"");
+    t.len = 0;
+    glv_ocpp16_text_json_string(&t, "q\"\\\n\x01é");
+    ck_assert_str_eq(glv_ocpp16_text_get(&t), "\"q\\\"\\\\\\u000a\\u0001é\"");
+    t.len = 0;
+    glv_ocpp16_text_double(&t, 7.2 * 1000.0);
+    glv_ocpp16_text_puts(&t, " ");
+    glv_ocpp16_text_double(&t, 0.1);
+    glv_ocpp16_text_puts(&t, " ");
+    glv_ocpp16_text_double(&t, 1.0 / 3.0);
+    ck_assert_str_eq(glv_ocpp16_text_get(&t), "7200 0.1 0.3333333333333333");
+    glv_ocpp16_text_free(&t);
+}
+END_TEST
+
+/* Two messages, the second with two readings: seven parallel arrays. */
+START_TEST(meter_rows_are_parallel_arrays)
+{
+    json_t *one = load("[{\"timestamp\": \"2024-05-01T12:00:00.000Z\", \"energy_wh\": 1500,"
+                       " \"samples\": [{\"measurand\": \"Energy.Active.Import.Register\","
+                       " \"location\": \"Outlet\", \"context\": \"Sample.Clock\", \"value\": 1500,"
+                       " \"unit\": \"Wh\", \"raw\": \"1.5\", \"format\": \"Raw\"}]}]");
+    json_t *two = load("[{\"timestamp\": \"2024-05-01T12:00:00.000Z\", \"samples\": []},"
+                       " {\"timestamp\": \"2024-05-01T12:01:00.000Z\", \"samples\": ["
+                       "{\"measurand\": \"Voltage\", \"phase\": \"L1-N\", \"location\": \"Inlet\","
+                       " \"context\": \"Sample.Periodic\", \"value\": null, \"unit\": \"V\","
+                       " \"raw\": \"x\\\"y\", \"format\": \"SignedData\"}]}]");
+    struct glv_ocpp16_meter_rows r = {0};
+    const char *p[GLV_OCPP16_METER_ROW_PARAMS];
+    ck_assert_int_eq(glv_ocpp16_meter_rows_params(&r, p), 0);
+    ck_assert_str_eq(p[0], "{}");
+    glv_ocpp16_meter_rows_free(&r);
+
+    glv_ocpp16_meter_rows_add(&r, 0, 7, "CP \"1\"", 1, one);
+    glv_ocpp16_meter_rows_add(&r, 1, 0, "CP-2", 2, two);
+    ck_assert_uint_eq(r.n, 3);
+    ck_assert_int_eq(glv_ocpp16_meter_rows_params(&r, p), 0);
+    ck_assert_str_eq(p[0], "{0,1,1}");
+    ck_assert_str_eq(p[1], "{7,0,0}");
+    ck_assert_str_eq(p[2], "{\"CP \\\"1\\\"\",\"CP-2\",\"CP-2\"}");
+    ck_assert_str_eq(p[3], "{1,2,2}");
+    ck_assert_str_eq(p[4], "{2024-05-01T12:00:00.000Z,2024-05-01T12:00:00.000Z,"
+                           "2024-05-01T12:01:00.000Z}");
+    ck_assert_str_eq(p[5], "{1500,NULL,NULL}");
+    /* defaults left out; the JSON escaped once more inside the array */
+    ck_assert_str_eq(p[6], "{\"[{\\\"measurand\\\":\\\"Energy.Active.Import.Register\\\","
+                           "\\\"context\\\":\\\"Sample.Clock\\\",\\\"unit\\\":\\\"Wh\\\","
+                           "\\\"raw\\\":\\\"1.5\\\",\\\"value\\\":1500}]\",\"[]\","
+                           "\"[{\\\"measurand\\\":\\\"Voltage\\\",\\\"phase\\\":\\\"L1-N\\\","
+                           "\\\"location\\\":\\\"Inlet\\\",\\\"unit\\\":\\\"V\\\","
+                           "\\\"raw\\\":\\\"x\\\\\\\"y\\\",\\\"format\\\":\\\"SignedData\\\","
+                           "\\\"value\\\":null}]\"}");
+    glv_ocpp16_meter_rows_free(&r);
+    json_decref(one);
+    json_decref(two);
+}
+END_TEST
+
 START_TEST(basic_credentials)
 {
     struct glv_ocpp16_basic b;
@@ -143,6 +208,8 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, meter_values_are_normalized_to_base_units);
     tcase_add_test(tc, meter_values_are_grouped_by_time);
+    tcase_add_test(tc, sql_text_escapes_what_it_must);
+    tcase_add_test(tc, meter_rows_are_parallel_arrays);
     tcase_add_test(tc, basic_credentials);
     tcase_add_test(tc, field_readers_take_lenient_forms);
     suite_add_tcase(s, tc);

@@ -14,9 +14,12 @@ CREATE TABLE ocpp16_meter_readings (
     sampled_at timestamptz NOT NULL,
     -- the reading's Energy.Active.Import.Register in Wh, when it has one
     energy_wh double precision,
-    -- [{measurand, phase (absent when none), location, context,
-    --   value (base unit, null when signed or unreadable), unit, raw, format}]
-    samples jsonb NOT NULL CHECK (jsonb_typeof(samples) = 'array'),
+    -- [{measurand, phase, location, context, unit, raw, format, value}]:
+    -- value in the base unit (null when signed or unreadable), raw as sent;
+    -- phase absent when none, and location, context and format absent when
+    -- they are OCPP 1.6's defaults (Outlet, Sample.Periodic, Raw). json, not
+    -- jsonb: stored as written, the cheapest to insert.
+    samples json NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (transaction_id, charger, connector_id, sampled_at)
 );
@@ -27,22 +30,26 @@ SELECT transaction_id, charger, connector_id, sampled_at,
        (array_agg(value ORDER BY id DESC)
             FILTER (WHERE measurand = 'Energy.Active.Import.Register' AND unit = 'Wh'
                     AND value IS NOT NULL))[1],
-       jsonb_agg(CASE WHEN phase = '' THEN s - 'phase' ELSE s END ORDER BY id),
+       json_agg(jsonb_strip_nulls(jsonb_build_object(
+                    'measurand', measurand, 'phase', nullif(phase, ''),
+                    'location', nullif(location, 'Outlet'),
+                    'context', nullif(context, 'Sample.Periodic'), 'unit', unit,
+                    'raw', raw_value, 'format', nullif(format, 'Raw')))
+                || jsonb_build_object('value', value) ORDER BY id),
        min(received_at)
-FROM (SELECT *, jsonb_build_object('measurand', measurand, 'phase', phase, 'location', location,
-                                   'context', context, 'value', value, 'unit', unit,
-                                   'raw', raw_value, 'format', format) AS s
-      FROM ocpp16_meter_values) v
+FROM ocpp16_meter_values
 GROUP BY transaction_id, charger, connector_id, sampled_at;
 
 DROP TABLE ocpp16_meter_values;
 
--- One row per sampled value, for reading and reporting.
+-- One row per sampled value, the defaults filled in, for reading and
+-- reporting.
 CREATE VIEW ocpp16_meter_values AS
 SELECT r.charger, r.connector_id, r.transaction_id, r.sampled_at, s.measurand,
-       coalesce(s.phase, '') AS phase, s.location, s.context, s.value, s.unit,
-       s.raw AS raw_value, s.format, r.received_at
+       coalesce(s.phase, '') AS phase, coalesce(s.location, 'Outlet') AS location,
+       coalesce(s.context, 'Sample.Periodic') AS context, s.value, s.unit,
+       s.raw AS raw_value, coalesce(s.format, 'Raw') AS format, r.received_at
 FROM ocpp16_meter_readings r
-CROSS JOIN LATERAL jsonb_to_recordset(r.samples)
+CROSS JOIN LATERAL json_to_recordset(r.samples)
     AS s(measurand text, phase text, location text, context text, value double precision,
          unit text, raw text, format text);

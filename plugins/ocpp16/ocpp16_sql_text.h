@@ -1,0 +1,35 @@
+/*
+ * The text of SQL parameters built without intermediate trees: a growable
+ * buffer, PostgreSQL array literals and JSON values. A buffer remembers a
+ * failed allocation; every later append is then ignored and the caller
+ * checks once, at the end.
+ */
+#ifndef GLV_OCPP16_SQL_TEXT_H
+#define GLV_OCPP16_SQL_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct glv_ocpp16_text {
+    char *p; /* owned; NUL-terminated while not failed */
+    size_t len, cap;
+    bool failed;
+};
+
+/* Appends n bytes of s. */
+void glv_ocpp16_text_put(struct glv_ocpp16_text *t, const char *s, size_t n);
+/* Appends the NUL-terminated s. */
+void glv_ocpp16_text_puts(struct glv_ocpp16_text *t, const char *s);
+/* Appends s as a double-quoted element of an array literal (" and \ escaped). */
+void glv_ocpp16_text_array_element(struct glv_ocpp16_text *t, const char *s, size_t n);
+/* Appends s as a JSON string. */
+void glv_ocpp16_text_json_string(struct glv_ocpp16_text *t, const char *s);
+/* Appends d in the shortest form that reads back as the same double (d must
+ * be finite). */
+void glv_ocpp16_text_double(struct glv_ocpp16_text *t, double d);
+/* The text, or NULL when an append failed. Stays owned by t. */
+const char *glv_ocpp16_text_get(const struct glv_ocpp16_text *t);
+/* Frees the buffer and makes t empty again. */
+void glv_ocpp16_text_free(struct glv_ocpp16_text *t);
+
+#endif
