@@ -75,25 +75,36 @@ static const char *default_unit(const char *measurand)
     return "Wh";
 }
 
+/* The string member key of sv, shared rather than copied, or a new string
+ * with fallback when sv has none. */
+static json_t *member(const json_t *sv, const char *key, const char *fallback)
+{
+    json_t *v = json_object_get(sv, key);
+    return json_is_string(v) ? json_incref(v) : json_string(fallback);
+}
+
+/* Sets key (static ASCII) on s; false when out of memory. */
+static bool put(json_t *s, const char *key, json_t *v)
+{
+    if (s == NULL) {
+        json_decref(v);
+        return false;
+    }
+    return json_object_set_new_nocheck(s, key, v) == 0;
+}
+
 /* One sampled value as a neutral sample; *energy_wh receives its value when
  * it is an Energy.Active.Import.Register reading in Wh. */
 static json_t *one_sample(const json_t *sv, double *energy_wh)
 {
     const char *raw = glv_ocpp16_field_str(sv, "value");
     const char *measurand = glv_ocpp16_field_str(sv, "measurand");
-    const char *phase = glv_ocpp16_field_str(sv, "phase");
-    const char *location = glv_ocpp16_field_str(sv, "location");
-    const char *context = glv_ocpp16_field_str(sv, "context");
     const char *format = glv_ocpp16_field_str(sv, "format");
     const char *unit = glv_ocpp16_field_str(sv, "unit");
     if (raw == NULL)
         raw = "";
     if (measurand == NULL)
         measurand = "Energy.Active.Import.Register";
-    if (location == NULL)
-        location = "Outlet";
-    if (context == NULL)
-        context = "Sample.Periodic";
     if (format == NULL)
         format = "Raw";
     if (unit == NULL)
@@ -113,11 +124,21 @@ static json_t *one_sample(const json_t *sv, double *energy_wh)
                 *energy_wh = d;
         }
     }
-    json_t *s = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "measurand", measurand, "location",
-                          location, "context", context, "value", value, "unit", out_unit, "raw",
-                          raw, "format", format);
-    if (s != NULL && phase != NULL)
-        json_object_set_new(s, "phase", json_string(phase));
+    json_t *s = json_object();
+    /* value first: it is always taken, even when s is NULL */
+    bool ok = put(s, "value", value) && put(s, "measurand", member(sv, "measurand", measurand)) &&
+              put(s, "location", member(sv, "location", "Outlet")) &&
+              put(s, "context", member(sv, "context", "Sample.Periodic")) &&
+              put(s, "unit",
+                  strcmp(out_unit, unit) == 0 ? member(sv, "unit", unit) : json_string(out_unit)) &&
+              put(s, "raw", member(sv, "value", raw)) &&
+              put(s, "format", member(sv, "format", format));
+    if (ok && json_is_string(json_object_get(sv, "phase")))
+        ok = put(s, "phase", member(sv, "phase", NULL));
+    if (!ok) {
+        json_decref(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -181,6 +202,11 @@ json_t *glv_ocpp16_meter_normalize(const json_t *meter_values, double *energy_wh
         {
             double wh = -1;
             json_t *s = one_sample(sv, &wh);
+            if (s != NULL && json_object_set_nocheck(s, "timestamp",
+                                                     json_object_get(reading, "timestamp")) != 0) {
+                json_decref(s);
+                s = NULL;
+            }
             if (s != NULL && holds(samples, s)) {
                 json_decref(s); /* the same value sent twice: once is enough */
                 continue;
@@ -206,18 +232,9 @@ json_t *glv_ocpp16_meter_samples(const json_t *readings)
     const json_t *r;
     json_array_foreach(readings, i, r)
     {
-        json_t *ts = json_object_get(r, "timestamp");
-        size_t k;
-        const json_t *s;
-        json_array_foreach(json_object_get(r, "samples"), k, s)
-        {
-            json_t *flat = json_copy((json_t *)s);
-            if (flat == NULL || json_object_set(flat, "timestamp", ts) != 0 ||
-                json_array_append_new(out, flat) != 0) {
-                json_decref(flat);
-                json_decref(out);
-                return NULL;
-            }
+        if (json_array_extend(out, json_object_get(r, "samples")) != 0) {
+            json_decref(out);
+            return NULL;
         }
     }
     return out;

@@ -18,10 +18,10 @@
  * as empty. Returns a new array of readings
  *   {"timestamp": "…Z" (UTC, ms), "energy_wh": the reading's last
  *    Energy.Active.Import.Register value in Wh (absent when none),
- *    "samples": [{"measurand", "phase" (absent when none), "location",
- *                 "context", "value": number or null (a SignedData or
- *                 unreadable value), "unit", "raw": the value as sent,
- *                 "format"}, …]}
+ *    "samples": [{"timestamp": the reading's, "measurand", "phase" (absent
+ *                 when none), "location", "context", "value": number or
+ *                 null (a SignedData or unreadable value), "unit", "raw":
+ *                 the value as sent, "format"}, …]}
  * one per distinct timestamp, in the order first seen, each holding its
  * sampled values in message order (MeterValue elements that share a
  * timestamp are merged, a sampled value sent twice is kept once); NULL when
@@ -33,8 +33,8 @@ json_t *glv_ocpp16_meter_normalize(const json_t *meter_values, double *energy_wh
 /*
  * The samples of the transaction.meter and transaction.stopped events: the
  * sampled values of readings (borrowed, as returned above) as one flat
- * array, each with its reading's "timestamp". Returns a new array, or NULL
- * when out of memory.
+ * array. Returns a new array that shares the sample objects with readings,
+ * or NULL when out of memory.
  */
 json_t *glv_ocpp16_meter_samples(const json_t *readings);
 

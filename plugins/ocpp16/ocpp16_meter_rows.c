@@ -2,7 +2,9 @@
 #include "ocpp16_meter_rows.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { COL_MSG, COL_TX, COL_CHARGER, COL_CONNECTOR, COL_TIME, COL_ENERGY, COL_SAMPLES };
@@ -34,6 +36,53 @@ static void put_member(struct glv_ocpp16_text *t, const char *key, const json_t 
     glv_ocpp16_text_json_string(t, v);
 }
 
+/* Whether s is a number as JSON spells one. */
+static bool json_number_text(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9')
+            s++;
+    else
+        return false;
+    if (*s == '.') {
+        if (!(*++s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+/* A sample's value: the charger's own digits when they are the value
+ * (no unit conversion, valid JSON), else the shortest exact form. */
+static void put_value(struct glv_ocpp16_text *t, const json_t *sample)
+{
+    const json_t *value = json_object_get(sample, "value");
+    if (!json_is_number(value)) {
+        glv_ocpp16_text_puts(t, "null");
+        return;
+    }
+    double d = json_number_value(value);
+    const char *raw = json_string_value(json_object_get(sample, "raw"));
+    if (raw != NULL && json_number_text(raw) && strtod(raw, NULL) == d)
+        glv_ocpp16_text_puts(t, raw);
+    else
+        glv_ocpp16_text_double(t, d);
+}
+
 /* The stored form of a reading's samples. */
 static void put_samples(struct glv_ocpp16_text *t, const json_t *samples)
 {
@@ -50,12 +99,8 @@ static void put_samples(struct glv_ocpp16_text *t, const json_t *samples)
         put_member(t, "unit", s, NULL);
         put_member(t, "raw", s, NULL);
         put_member(t, "format", s, "Raw");
-        const json_t *value = json_object_get(s, "value");
         glv_ocpp16_text_puts(t, ",\"value\":");
-        if (json_is_number(value))
-            glv_ocpp16_text_double(t, json_number_value(value));
-        else
-            glv_ocpp16_text_puts(t, "null");
+        put_value(t, s);
         glv_ocpp16_text_puts(t, "}");
     }
     glv_ocpp16_text_puts(t, "]");

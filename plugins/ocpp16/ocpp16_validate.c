@@ -11,11 +11,19 @@
 #define PATH_MAX_LEN 160
 #define EXCERPT_MAX 40
 
+/* Where the walk is: a stack of property names and array indices, spelled
+ * out as "meterValue[0].sampledValue" only when a message needs it. */
+#define PATH_DEPTH 16
+
 struct walk {
     const struct glv_ocpp16_validate_opts *opts;
     struct glv_ocpp16_violation *out;
+    struct {
+        const char *name; /* NULL: an array index */
+        size_t index;
+    } seg[PATH_DEPTH];
+    size_t depth; /* may exceed PATH_DEPTH; deeper segments are not kept */
     char path[PATH_MAX_LEN + 1];
-    size_t path_len;
 };
 
 static const char *type_name(const json_t *v)
@@ -57,9 +65,23 @@ static const char *kind_name(enum glv_ocpp16_kind kind)
     }
 }
 
-static const char *current_path(const struct walk *w)
+static const char *current_path(struct walk *w)
 {
-    return w->path_len > 0 ? w->path : "payload";
+    if (w->depth == 0)
+        return "payload";
+    size_t len = 0;
+    size_t kept = w->depth < PATH_DEPTH ? w->depth : PATH_DEPTH;
+    for (size_t i = 0; i < kept && len < sizeof(w->path) - 1; i++) {
+        int n = w->seg[i].name != NULL
+                    ? snprintf(w->path + len, sizeof(w->path) - len, "%s%s", i > 0 ? "." : "",
+                               w->seg[i].name)
+                    : snprintf(w->path + len, sizeof(w->path) - len, "[%zu]", w->seg[i].index);
+        if (n > 0)
+            len += (size_t)n;
+    }
+    if (w->depth > kept && len < sizeof(w->path) - 4)
+        snprintf(w->path + len, sizeof(w->path) - len, "...");
+    return w->path;
 }
 
 __attribute__((format(printf, 3, 4))) static enum glv_ocpp16_error
@@ -88,34 +110,26 @@ static void warn(struct walk *w, const char *what)
         w->opts->warn(w->opts->warn_arg, current_path(w), what);
 }
 
-/* Appends ".name" (or "name" at the root); returns the length to restore. */
+/* Enters property name (borrowed for the walk); returns the depth to restore. */
 static size_t push_name(struct walk *w, const char *name)
 {
-    size_t saved = w->path_len;
-    int n = snprintf(w->path + w->path_len, sizeof(w->path) - w->path_len, "%s%s",
-                     w->path_len > 0 ? "." : "", name);
-    if (n > 0)
-        w->path_len += (size_t)n;
-    if (w->path_len >= sizeof(w->path))
-        w->path_len = sizeof(w->path) - 1;
-    return saved;
+    if (w->depth < PATH_DEPTH)
+        w->seg[w->depth].name = name;
+    return w->depth++;
 }
 
 static size_t push_index(struct walk *w, size_t index)
 {
-    size_t saved = w->path_len;
-    int n = snprintf(w->path + w->path_len, sizeof(w->path) - w->path_len, "[%zu]", index);
-    if (n > 0)
-        w->path_len += (size_t)n;
-    if (w->path_len >= sizeof(w->path))
-        w->path_len = sizeof(w->path) - 1;
-    return saved;
+    if (w->depth < PATH_DEPTH) {
+        w->seg[w->depth].name = NULL;
+        w->seg[w->depth].index = index;
+    }
+    return w->depth++;
 }
 
 static void pop(struct walk *w, size_t saved)
 {
-    w->path_len = saved;
-    w->path[saved] = '\0';
+    w->depth = saved;
 }
 
 /* A printable ASCII excerpt of s for error messages; non-ASCII becomes '?'. */
@@ -352,7 +366,6 @@ enum glv_ocpp16_error glv_ocpp16_validate(const struct glv_ocpp16_node *schema, 
 {
     static const struct glv_ocpp16_validate_opts strict = {.lenient = false};
     struct walk w = {.opts = opts != NULL ? opts : &strict, .out = out};
-    w.path[0] = '\0';
     if (out != NULL) {
         out->code = GLV_OCPP16_OK;
         out->description[0] = '\0';
