@@ -1,6 +1,8 @@
 /* OCPP-J 1.6 message framing: CALL / CALLRESULT / CALLERROR parsing and writing. */
 #include "ocppj_frame.h"
 
+#include "ocpp16_json.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,10 +127,10 @@ int glv_ocppj_parse(const char *text, size_t len, unsigned peer,
     if (text == NULL)
         return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "empty message");
 
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    struct glv_ocpp16_json_error jerr;
+    json_t *root = glv_ocpp16_json_parse(text, len, &jerr);
     if (root == NULL)
-        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "not valid JSON: %s (column %d)",
+        return refuse(err, GLV_OCPP16_FORMATION_VIOLATION, "not valid JSON: %s (column %zu)",
                       jerr.text, jerr.column);
     frame->root = root;
     if (!json_is_array(root))

@@ -8,6 +8,7 @@
 
 #include "ocpp16_basic_auth.h"
 #include "ocpp16_fields.h"
+#include "ocpp16_json.h"
 #include "ocpp16_meter.h"
 #include "ocpp16_meter_rows.h"
 #include "ocpp16_sql_text.h"
@@ -163,6 +164,67 @@ START_TEST(meter_rows_are_parallel_arrays)
 }
 END_TEST
 
+/* The OCPP-J parser builds what jansson builds and refuses what it refuses,
+ * saying where. */
+START_TEST(json_parser_matches_jansson)
+{
+    static const char *const good[] = {
+        "[2,\"1\",\"Heartbeat\",{}]",
+        " {\"a\": [1, -0, 0.5e-3, 1E+2, 9223372036854775807, -9223372036854775808]} ",
+        "[\"\\u00e9\\ud83d\\ude00\\n\\/\", \"\xc3\xa9\", true, false, null, {}, []]",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        struct glv_ocpp16_json_error err;
+        json_t *ours = glv_ocpp16_json_parse(good[i], strlen(good[i]), &err);
+        json_t *theirs = json_loads(good[i], JSON_REJECT_DUPLICATES, NULL);
+        ck_assert_msg(ours != NULL, "%s: %s", good[i], err.text);
+        ck_assert_ptr_nonnull(theirs);
+        ck_assert(json_equal(ours, theirs));
+        json_decref(ours);
+        json_decref(theirs);
+    }
+    static const struct {
+        const char *text;
+        size_t column;
+    } bad[] = {
+        {"", 1},
+        {"1", 1},
+        {"[1,]", 4},
+        {"[01]", 3},
+        {"[1] x", 5},
+        {"{\"a\":1,\"a\":2}", 11},
+        {"[\"\\ud800\"]", 9},
+        {"[\"\\u0000\"]", 9},
+        {"[\"\xc0\xaf\"]", 3},
+        {"[9223372036854775808]", 21},
+        {"[1e999]", 7},
+        {"[\"a\tb\"]", 4},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct glv_ocpp16_json_error err;
+        json_t *v = glv_ocpp16_json_parse(bad[i].text, strlen(bad[i].text), &err);
+        ck_assert_msg(v == NULL, "accepted %s", bad[i].text);
+        ck_assert_msg(err.column == bad[i].column, "%s: column %zu, expected %zu (%s)", bad[i].text,
+                      err.column, bad[i].column, err.text);
+        ck_assert_ptr_null(json_loads(bad[i].text, JSON_REJECT_DUPLICATES, NULL));
+    }
+    /* 2048 levels are taken, 2049 are not */
+    char deep[2 * 2049 + 1];
+    for (int levels = 2048; levels <= 2049; levels++) {
+        memset(deep, '[', (size_t)levels - 1);
+        deep[levels - 1] = '1';
+        memset(deep + levels, ']', (size_t)levels - 1);
+        size_t len = 2 * (size_t)levels - 1;
+        json_t *v = glv_ocpp16_json_parse(deep, len, NULL);
+        json_t *j = json_loadb(deep, len, 0, NULL);
+        ck_assert_int_eq(v != NULL, levels == 2048);
+        ck_assert_int_eq(j != NULL, levels == 2048);
+        json_decref(v);
+        json_decref(j);
+    }
+}
+END_TEST
+
 START_TEST(basic_credentials)
 {
     struct glv_ocpp16_basic b;
@@ -210,6 +272,7 @@ int main(void)
     tcase_add_test(tc, meter_values_are_normalized_to_base_units);
     tcase_add_test(tc, meter_values_are_grouped_by_time);
     tcase_add_test(tc, sql_text_escapes_what_it_must);
+    tcase_add_test(tc, json_parser_matches_jansson);
     tcase_add_test(tc, meter_rows_are_parallel_arrays);
     tcase_add_test(tc, basic_credentials);
     tcase_add_test(tc, field_readers_take_lenient_forms);
