@@ -1,12 +1,6 @@
 #include "sim_ws.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -22,9 +16,14 @@
 
 enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
 
+/* How a connection ends once its output has been written. */
+enum { DRAIN_CLOSED = 1, DRAIN_DROPPED, DRAIN_CLOSED_BY_PEER };
+
 struct sim_ws_pending {
     char accept[32];
     char subprotocol[24];
+    size_t request_len;
+    char request[]; /* the HTTP upgrade request, sent once connected */
 };
 
 static uint64_t mask_state;
@@ -41,20 +40,21 @@ static uint32_t next_mask(void)
     return (uint32_t)(mask_state >> 16);
 }
 
+static struct sim_ws *from_conn(struct sim_conn *conn)
+{
+    return (struct sim_ws *)((char *)conn - offsetof(struct sim_ws, conn));
+}
+
 static void release(struct sim_ws *ws)
 {
-    if (ws->bev) {
-        bufferevent_free(ws->bev);
-        ws->bev = NULL;
-    }
+    sim_conn_close(&ws->conn);
     free(ws->pending);
     ws->pending = NULL;
-    if (ws->fragments) {
-        evbuffer_free(ws->fragments);
-        ws->fragments = NULL;
-    }
+    free(ws->fragments);
+    ws->fragments = NULL;
+    ws->fragments_len = 0;
     ws->state = SIM_WS_IDLE;
-    ws->abort_after_drain = 0;
+    ws->end_after_drain = 0;
 }
 
 static void end(struct sim_ws *ws, enum sim_ws_end why, const char *detail)
@@ -64,15 +64,24 @@ static void end(struct sim_ws *ws, enum sim_ws_end why, const char *detail)
         ws->cb->ended(ws, why, detail);
 }
 
+/* Every frame is built here: header, then the payload masked as it is
+ * copied. */
+static unsigned char *frame_buf;
+static size_t frame_cap;
+
 static int write_frame(struct sim_ws *ws, int opcode, const void *data, size_t len)
 {
-    if (!ws->bev)
+    if (!sim_conn_is_open(&ws->conn))
         return -1;
-    unsigned char stackbuf[2048];
-    size_t hl = 2 + 4 + (len >= 126 ? (len > 0xffff ? 8 : 2) : 0);
-    unsigned char *buf = hl + len <= sizeof(stackbuf) ? stackbuf : malloc(hl + len);
-    if (!buf)
-        return -1;
+    if (len + 14 > frame_cap) {
+        size_t cap = len + 14 > 4096 ? len + 14 : 4096;
+        unsigned char *buf = realloc(frame_buf, cap);
+        if (!buf)
+            return -1;
+        frame_buf = buf;
+        frame_cap = cap;
+    }
+    unsigned char *buf = frame_buf;
     size_t p = 0;
     buf[p++] = (unsigned char)(0x80 | opcode);
     if (len < 126) {
@@ -87,17 +96,25 @@ static int write_frame(struct sim_ws *ws, int opcode, const void *data, size_t l
             buf[p++] = (unsigned char)((uint64_t)len >> (8 * i));
     }
     uint32_t m = next_mask();
-    unsigned char key[4] = {(unsigned char)(m >> 24), (unsigned char)(m >> 16),
+    unsigned char key[8] = {(unsigned char)(m >> 24), (unsigned char)(m >> 16),
                             (unsigned char)(m >> 8), (unsigned char)m};
+    memcpy(key + 4, key, 4);
     memcpy(buf + p, key, 4);
     p += 4;
     const unsigned char *src = data;
-    for (size_t i = 0; i < len; i++)
-        buf[p + i] = src[i] ^ key[i & 3];
-    int rc = bufferevent_write(ws->bev, buf, p + len);
-    if (buf != stackbuf)
-        free(buf);
-    return rc;
+    unsigned char *dst = buf + p;
+    uint64_t key8;
+    memcpy(&key8, key, 8);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy(&v, src + i, 8);
+        v ^= key8;
+        memcpy(dst + i, &v, 8);
+    }
+    for (; i < len; i++)
+        dst[i] = src[i] ^ key[i & 3];
+    return sim_conn_write(&ws->conn, buf, p + len);
 }
 
 int sim_ws_send_text(struct sim_ws *ws, const char *data, size_t len)
@@ -107,15 +124,20 @@ int sim_ws_send_text(struct sim_ws *ws, const char *data, size_t len)
     return write_frame(ws, OP_TEXT, data, len);
 }
 
+/* Ends the connection from the loop once what was written has gone out. */
+static void end_when_drained(struct sim_ws *ws, uint8_t how)
+{
+    ws->state = SIM_WS_CLOSING;
+    ws->end_after_drain = how;
+    sim_conn_notify_drained(&ws->conn);
+}
+
 void sim_ws_close(struct sim_ws *ws, uint16_t code)
 {
     if (ws->state == SIM_WS_OPEN) {
         unsigned char payload[2] = {(unsigned char)(code >> 8), (unsigned char)code};
         write_frame(ws, OP_CLOSE, payload, sizeof(payload));
-        ws->state = SIM_WS_CLOSING;
-        ws->abort_after_drain = 1;
-        if (evbuffer_get_length(bufferevent_get_output(ws->bev)) == 0)
-            end(ws, SIM_WS_END_CLOSED_LOCALLY, "closed");
+        end_when_drained(ws, DRAIN_CLOSED);
     } else if (ws->state == SIM_WS_CONNECTING) {
         end(ws, SIM_WS_END_CLOSED_LOCALLY, "closed while connecting");
     }
@@ -123,12 +145,8 @@ void sim_ws_close(struct sim_ws *ws, uint16_t code)
 
 void sim_ws_abort_after_drain(struct sim_ws *ws)
 {
-    if (!ws->bev)
-        return;
-    ws->state = SIM_WS_CLOSING;
-    ws->abort_after_drain = 1;
-    if (evbuffer_get_length(bufferevent_get_output(ws->bev)) == 0)
-        end(ws, SIM_WS_END_CLOSED_LOCALLY, "dropped");
+    if (sim_conn_is_open(&ws->conn))
+        end_when_drained(ws, DRAIN_DROPPED);
 }
 
 void sim_ws_abort(struct sim_ws *ws)
@@ -174,26 +192,26 @@ static int value_has_token(const char *v, const char *eol, const char *token)
     return 0;
 }
 
-/* Returns 1 when the handshake completed, 0 when more input is needed and
- * -1 when it failed (the connection has ended). */
-static int read_handshake(struct sim_ws *ws)
+/* Reads the answer to the upgrade request at the start of data. Returns 1
+ * when it completed (*used set), 0 when more input is needed and -1 when it
+ * failed (the connection has ended). */
+static int read_handshake(struct sim_ws *ws, const char *data, size_t len, size_t *used)
 {
-    struct evbuffer *in = bufferevent_get_input(ws->bev);
-    struct evbuffer_ptr end_ptr = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-    if (end_ptr.pos < 0) {
-        if (evbuffer_get_length(in) > WS_MAX_HEADER) {
+    const char *eoh = memmem(data, len, "\r\n\r\n", 4);
+    if (!eoh) {
+        if (len > WS_MAX_HEADER) {
             end(ws, SIM_WS_END_HANDSHAKE_FAILED, "handshake answer too long");
             return -1;
         }
         return 0;
     }
-    size_t hlen = (size_t)end_ptr.pos + 4;
+    size_t hlen = (size_t)(eoh - data) + 4;
     char *head = malloc(hlen + 1);
     if (!head) {
         end(ws, SIM_WS_END_HANDSHAKE_FAILED, "out of memory");
         return -1;
     }
-    evbuffer_remove(in, head, hlen);
+    memcpy(head, data, hlen);
     head[hlen] = '\0';
     int status = 0;
     if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
@@ -207,15 +225,15 @@ static int read_handshake(struct sim_ws *ws)
         const char *line = strstr(head, "\r\n") + 2;
         while (*line && !(line[0] == '\r' && line[1] == '\n')) {
             const char *eol = strstr(line, "\r\n");
-            size_t len = (size_t)(eol - line);
+            size_t n = (size_t)(eol - line);
             const char *v;
-            if (header_is(line, len, "Sec-WebSocket-Accept", &v)) {
+            if (header_is(line, n, "Sec-WebSocket-Accept", &v)) {
                 got_accept = value_equals(v, eol, ws->pending->accept, 0) ? 1 : -1;
-            } else if (header_is(line, len, "Upgrade", &v)) {
+            } else if (header_is(line, n, "Upgrade", &v)) {
                 got_upgrade = value_equals(v, eol, "websocket", 1);
-            } else if (header_is(line, len, "Connection", &v)) {
+            } else if (header_is(line, n, "Connection", &v)) {
                 got_connection = value_has_token(v, eol, "upgrade");
-            } else if (header_is(line, len, "Sec-WebSocket-Protocol", &v)) {
+            } else if (header_is(line, n, "Sec-WebSocket-Protocol", &v)) {
                 got_proto = value_equals(v, eol, ws->pending->subprotocol, 0) ? 1 : -1;
             }
             line = eol + 2;
@@ -237,7 +255,8 @@ static int read_handshake(struct sim_ws *ws)
     free(ws->pending);
     ws->pending = NULL;
     ws->state = SIM_WS_OPEN;
-    bufferevent_set_timeouts(ws->bev, NULL, NULL);
+    sim_conn_clear_timeout(&ws->conn);
+    *used = hlen;
     return 1;
 }
 
@@ -248,213 +267,191 @@ static void protocol_error(struct sim_ws *ws, uint16_t code, const char *detail)
     end(ws, SIM_WS_END_PROTOCOL, detail);
 }
 
-/* Delivers a message; returns 0 when the connection survived the callback. */
-static int deliver(struct sim_ws *ws, struct bufferevent *bev, struct evbuffer *from, size_t len)
+static void deliver(struct sim_ws *ws, const char *data, size_t len)
 {
-    const char *data = (const char *)evbuffer_pullup(from, (ev_ssize_t)len);
     if (ws->cb && ws->cb->text)
-        ws->cb->text(ws, data ? data : "", len);
-    if (ws->bev != bev)
+        ws->cb->text(ws, data, len);
+}
+
+/* One control frame; returns 0 when reading may go on. */
+static int control_frame(struct sim_ws *ws, int op, const unsigned char *payload, size_t len)
+{
+    if (op == OP_PING) {
+        if (ws->state == SIM_WS_OPEN)
+            write_frame(ws, OP_PONG, payload, len);
+        return 0;
+    }
+    if (op == OP_PONG)
+        return 0;
+    if (op != OP_CLOSE) {
+        protocol_error(ws, 1002, "unknown control opcode");
         return -1;
-    evbuffer_drain(from, len);
+    }
+    if (ws->state == SIM_WS_OPEN) {
+        unsigned char reply[2] = {len >= 2 ? payload[0] : 0, len >= 2 ? payload[1] : 0};
+        write_frame(ws, OP_CLOSE, reply, len >= 2 ? 2 : 0);
+        /* let the reply go out, then end */
+        end_when_drained(ws, DRAIN_CLOSED_BY_PEER);
+        return -1;
+    }
+    uint16_t code = len >= 2 ? (uint16_t)((payload[0] << 8) | payload[1]) : 1005;
+    char detail[48];
+    snprintf(detail, sizeof(detail), "close frame %u", code);
+    end(ws, SIM_WS_END_CLOSED_BY_PEER, detail);
+    return -1;
+}
+
+/* A data frame; returns 0 when reading may go on. */
+static int data_frame(struct sim_ws *ws, int op, int fin, const char *payload, size_t len)
+{
+    if (op == OP_BINARY) {
+        protocol_error(ws, 1003, "binary frame");
+        return -1;
+    }
+    if (op != OP_TEXT && op != OP_CONT) {
+        protocol_error(ws, 1002, "unknown opcode");
+        return -1;
+    }
+    if ((op == OP_TEXT) != (ws->fragments == NULL)) {
+        protocol_error(ws, 1002,
+                       op == OP_TEXT ? "new message inside a fragmented one"
+                                     : "continuation without a message");
+        return -1;
+    }
+    if (op == OP_TEXT && fin) {
+        deliver(ws, payload, len);
+        return 0;
+    }
+    char *grown = realloc(ws->fragments, ws->fragments_len + len + 1);
+    if (!grown) {
+        protocol_error(ws, 1011, "out of memory");
+        return -1;
+    }
+    memcpy(grown + ws->fragments_len, payload, len);
+    ws->fragments = grown;
+    ws->fragments_len += (uint32_t)len;
+    if (fin) {
+        char *msg = ws->fragments;
+        size_t mlen = ws->fragments_len;
+        ws->fragments = NULL;
+        ws->fragments_len = 0;
+        deliver(ws, msg, mlen);
+        free(msg);
+    }
     return 0;
 }
 
-static void read_frames(struct sim_ws *ws)
+/* Reads the frames in data; returns the bytes used (complete frames). */
+static size_t read_frames(struct sim_ws *ws, const char *data, size_t len)
 {
-    struct bufferevent *bev = ws->bev;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    while (ws->bev == bev && (ws->state == SIM_WS_OPEN || ws->state == SIM_WS_CLOSING)) {
-        size_t avail = evbuffer_get_length(in);
+    uint32_t serial = ws->conn.serial;
+    size_t pos = 0;
+    while (ws->conn.serial == serial && (ws->state == SIM_WS_OPEN || ws->state == SIM_WS_CLOSING)) {
+        const unsigned char *h = (const unsigned char *)data + pos;
+        size_t avail = len - pos;
         if (avail < 2)
-            return;
-        unsigned char hdr[10];
-        evbuffer_copyout(in, hdr, avail < sizeof(hdr) ? avail : sizeof(hdr));
-        int fin = hdr[0] & 0x80, op = hdr[0] & 0x0f;
+            break;
+        int fin = h[0] & 0x80, op = h[0] & 0x0f;
         size_t hl = 2;
-        uint64_t len = hdr[1] & 0x7f;
-        if (hdr[0] & 0x70) {
+        uint64_t plen = h[1] & 0x7f;
+        if (h[0] & 0x70) {
             protocol_error(ws, 1002, "reserved bits set");
-            return;
+            break;
         }
-        if (hdr[1] & 0x80) {
+        if (h[1] & 0x80) {
             protocol_error(ws, 1002, "masked frame from server");
-            return;
+            break;
         }
-        if (len == 126) {
+        if (plen == 126) {
             if (avail < 4)
-                return;
-            len = ((uint64_t)hdr[2] << 8) | hdr[3];
+                break;
+            plen = ((uint64_t)h[2] << 8) | h[3];
             hl = 4;
-        } else if (len == 127) {
+        } else if (plen == 127) {
             if (avail < 10)
-                return;
-            len = 0;
+                break;
+            plen = 0;
             for (int i = 0; i < 8; i++)
-                len = (len << 8) | hdr[2 + i];
+                plen = (plen << 8) | h[2 + i];
             hl = 10;
         }
-        if (op >= 8 && (!fin || len > 125)) {
+        if (op >= 8 && (!fin || plen > 125)) {
             protocol_error(ws, 1002, "bad control frame");
-            return;
+            break;
         }
-        size_t queued = ws->fragments ? evbuffer_get_length(ws->fragments) : 0;
-        if (len + queued > WS_MAX_MESSAGE) {
+        if (plen + ws->fragments_len > WS_MAX_MESSAGE) {
             protocol_error(ws, 1009, "message too big");
-            return;
+            break;
         }
-        if (avail < hl + len)
-            return;
-        evbuffer_drain(in, hl);
-        if (op >= 8) {
-            unsigned char payload[125];
-            evbuffer_remove(in, payload, (size_t)len);
-            if (op == OP_PING) {
-                if (ws->state == SIM_WS_OPEN)
-                    write_frame(ws, OP_PONG, payload, (size_t)len);
-            } else if (op == OP_CLOSE) {
-                uint16_t code = len >= 2 ? (uint16_t)((payload[0] << 8) | payload[1]) : 1005;
-                char detail[48];
-                snprintf(detail, sizeof(detail), "close frame %u", code);
-                if (ws->state == SIM_WS_OPEN) {
-                    unsigned char reply[2] = {payload[0], payload[1]};
-                    write_frame(ws, OP_CLOSE, reply, len >= 2 ? 2 : 0);
-                    ws->state = SIM_WS_CLOSING;
-                    /* Let the reply go out, then end. */
-                    ws->abort_after_drain = 2;
-                    return;
-                }
-                end(ws, SIM_WS_END_CLOSED_BY_PEER, detail);
-                return;
-            } else if (op != OP_PONG) {
-                protocol_error(ws, 1002, "unknown control opcode");
-                return;
-            }
-            continue;
-        }
-        if (op == OP_BINARY) {
-            protocol_error(ws, 1003, "binary frame");
-            return;
-        }
-        if (op == OP_TEXT) {
-            if (ws->fragments) {
-                protocol_error(ws, 1002, "new message inside a fragmented one");
-                return;
-            }
-            if (fin) {
-                if (deliver(ws, bev, in, (size_t)len) != 0)
-                    return;
-                continue;
-            }
-            ws->fragments = evbuffer_new();
-            if (!ws->fragments) {
-                protocol_error(ws, 1011, "out of memory");
-                return;
-            }
-            evbuffer_remove_buffer(in, ws->fragments, (size_t)len);
-        } else if (op == OP_CONT) {
-            if (!ws->fragments) {
-                protocol_error(ws, 1002, "continuation without a message");
-                return;
-            }
-            evbuffer_remove_buffer(in, ws->fragments, (size_t)len);
-            if (fin) {
-                struct evbuffer *msg = ws->fragments;
-                ws->fragments = NULL;
-                size_t mlen = evbuffer_get_length(msg);
-                const char *data = (const char *)evbuffer_pullup(msg, (ev_ssize_t)mlen);
-                if (ws->cb && ws->cb->text)
-                    ws->cb->text(ws, data ? data : "", mlen);
-                evbuffer_free(msg);
-            }
-        } else {
-            protocol_error(ws, 1002, "unknown opcode");
-            return;
-        }
+        if (avail < hl + plen)
+            break;
+        pos += hl + (size_t)plen;
+        int rc = op >= 8 ? control_frame(ws, op, h + hl, (size_t)plen)
+                         : data_frame(ws, op, fin, (const char *)h + hl, (size_t)plen);
+        if (rc != 0)
+            break;
     }
+    return pos;
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void on_ready(struct sim_conn *conn)
 {
-    struct sim_ws *ws = arg;
+    struct sim_ws *ws = from_conn(conn);
+    if (sim_conn_write(conn, ws->pending->request, ws->pending->request_len) != 0)
+        end(ws, SIM_WS_END_CONNECT_FAILED, "cannot send the upgrade request");
+}
+
+static size_t on_data(struct sim_conn *conn, const char *data, size_t len)
+{
+    struct sim_ws *ws = from_conn(conn);
+    size_t used = 0;
     if (ws->state == SIM_WS_CONNECTING) {
-        if (read_handshake(ws) != 1)
-            return;
+        uint32_t serial = conn->serial;
+        if (read_handshake(ws, data, len, &used) != 1)
+            return 0;
         if (ws->cb && ws->cb->open)
             ws->cb->open(ws);
-        if (ws->bev != bev)
-            return;
+        if (conn->serial != serial)
+            return len;
     }
-    read_frames(ws);
+    return used + read_frames(ws, data + used, len - used);
 }
 
-static void end_after_drain(struct sim_ws *ws)
+static void end_drained(struct sim_ws *ws)
 {
-    if (ws->abort_after_drain == 2)
+    if (ws->end_after_drain == DRAIN_CLOSED_BY_PEER)
         end(ws, SIM_WS_END_CLOSED_BY_PEER, "close frame");
     else
-        end(ws, SIM_WS_END_CLOSED_LOCALLY, ws->state == SIM_WS_CLOSING ? "closed" : "dropped");
+        end(ws, SIM_WS_END_CLOSED_LOCALLY,
+            ws->end_after_drain == DRAIN_DROPPED ? "dropped" : "closed");
 }
 
-static void on_write(struct bufferevent *bev, void *arg)
+static void on_drained(struct sim_conn *conn)
 {
-    struct sim_ws *ws = arg;
-    (void)bev;
-    if (ws->abort_after_drain)
-        end_after_drain(ws);
+    struct sim_ws *ws = from_conn(conn);
+    if (ws->end_after_drain)
+        end_drained(ws);
 }
 
-static void tls_error_detail(struct bufferevent *bev, char *out, size_t n)
+static void on_failed(struct sim_conn *conn, enum sim_conn_failure why, const char *detail)
 {
-    unsigned long e = bufferevent_get_openssl_error(bev);
-    if (e) {
-        ERR_error_string_n(e, out, n);
-        return;
-    }
-    SSL *ssl = bufferevent_openssl_get_ssl(bev);
-    long vr = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
-    if (vr != X509_V_OK)
-        snprintf(out, n, "certificate: %s", X509_verify_cert_error_string(vr));
-    else
-        snprintf(out, n, "TLS handshake failed");
-}
-
-static void on_event(struct bufferevent *bev, short what, void *arg)
-{
-    struct sim_ws *ws = arg;
-    if (what & BEV_EVENT_CONNECTED) {
-        int one = 1;
-        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        return;
-    }
-    char detail[160];
-    int tls = bufferevent_openssl_get_ssl(bev) != NULL;
+    struct sim_ws *ws = from_conn(conn);
     if (ws->state == SIM_WS_CONNECTING) {
-        if (ws->pending && tls && (what & BEV_EVENT_ERROR) &&
-            bufferevent_get_openssl_error(bev) != 0) {
-            tls_error_detail(bev, detail, sizeof(detail));
+        if (why == SIM_CONN_TLS_FAILED)
             end(ws, SIM_WS_END_TLS_FAILED, detail);
-            return;
-        }
-        int err = EVUTIL_SOCKET_ERROR();
-        if (what & BEV_EVENT_TIMEOUT)
-            snprintf(detail, sizeof(detail), "timed out connecting");
-        else if (what & BEV_EVENT_EOF)
-            snprintf(detail, sizeof(detail), "connection closed during handshake");
+        else if (why == SIM_CONN_EOF)
+            end(ws, SIM_WS_END_HANDSHAKE_FAILED, "connection closed during handshake");
         else
-            snprintf(detail, sizeof(detail), "%s", evutil_socket_error_to_string(err));
-        end(ws, (what & BEV_EVENT_EOF) ? SIM_WS_END_HANDSHAKE_FAILED : SIM_WS_END_CONNECT_FAILED,
-            detail);
-        return;
+            end(ws, SIM_WS_END_CONNECT_FAILED, detail);
+    } else if (ws->end_after_drain) {
+        end_drained(ws);
+    } else {
+        end(ws, SIM_WS_END_LOST,
+            why == SIM_CONN_EOF ? "connection closed by peer" : "connection error");
     }
-    if (ws->abort_after_drain) {
-        end_after_drain(ws);
-        return;
-    }
-    snprintf(detail, sizeof(detail), "%s",
-             (what & BEV_EVENT_EOF) ? "connection closed by peer" : "connection error");
-    end(ws, SIM_WS_END_LOST, detail);
 }
+
+static const struct sim_conn_callbacks conn_callbacks = {on_ready, on_data, on_drained, on_failed};
 
 static int is_ip_literal(const char *host)
 {
@@ -465,85 +462,78 @@ static int is_ip_literal(const char *host)
 int sim_ws_connect(struct sim_ws *ws, struct event_base *base, const struct sim_ws_request *req,
                    const struct sim_ws_callbacks *cb)
 {
-    memset(ws, 0, sizeof(*ws));
+    release(ws);
     ws->cb = cb;
-    ws->pending = calloc(1, sizeof(*ws->pending));
-    if (!ws->pending)
-        return -1;
+    ws->http_status = 0;
     unsigned char nonce[16];
-    if (RAND_bytes(nonce, sizeof(nonce)) != 1)
-        goto fail;
-    char key[32];
-    base64(nonce, sizeof(nonce), key);
-    char concat[80];
-    snprintf(concat, sizeof(concat), "%s%s", key, WS_GUID);
+    char key[32], concat[80], accept[32];
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
+    if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+        return -1;
+    base64(nonce, sizeof(nonce), key);
+    snprintf(concat, sizeof(concat), "%s%s", key, WS_GUID);
     if (EVP_Digest(concat, strlen(concat), digest, &dlen, EVP_sha1(), NULL) != 1)
-        goto fail;
-    base64(digest, dlen, ws->pending->accept);
+        return -1;
+    base64(digest, dlen, accept);
+
+    char *auth = NULL;
+    if (req->auth_password) {
+        size_t ulen = strlen(req->auth_user), plen = strlen(req->auth_password);
+        char *cred = malloc(ulen + plen + 2);
+        auth = malloc(((ulen + plen + 1 + 2) / 3) * 4 + 1);
+        if (!cred || !auth) {
+            free(cred);
+            free(auth);
+            return -1;
+        }
+        memcpy(cred, req->auth_user, ulen);
+        cred[ulen] = ':';
+        memcpy(cred + ulen + 1, req->auth_password, plen + 1);
+        base64((const unsigned char *)cred, ulen + plen + 1, auth);
+        free(cred);
+    }
+    static const char format[] = "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                                 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n"
+                                 "%s%s%s\r\n";
+    const char *auth_name = auth ? "Authorization: Basic " : "", *auth_end = auth ? "\r\n" : "";
+    int n = snprintf(NULL, 0, format, req->path, req->host_header, key, req->subprotocol, auth_name,
+                     auth ? auth : "", auth_end);
+    ws->pending = n > 0 ? malloc(sizeof(*ws->pending) + (size_t)n + 1) : NULL;
+    if (!ws->pending) {
+        free(auth);
+        return -1;
+    }
+    snprintf(ws->pending->request, (size_t)n + 1, format, req->path, req->host_header, key,
+             req->subprotocol, auth_name, auth ? auth : "", auth_end);
+    free(auth);
+    ws->pending->request_len = (size_t)n;
+    snprintf(ws->pending->accept, sizeof(ws->pending->accept), "%s", accept);
     snprintf(ws->pending->subprotocol, sizeof(ws->pending->subprotocol), "%s", req->subprotocol);
 
+    SSL *ssl = NULL;
     if (req->ssl_ctx) {
-        SSL *ssl = SSL_new(req->ssl_ctx);
-        if (!ssl)
-            goto fail;
+        ssl = SSL_new(req->ssl_ctx);
+        if (!ssl) {
+            release(ws);
+            return -1;
+        }
         if (is_ip_literal(req->host)) {
             X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), req->host);
         } else {
             SSL_set_tlsext_host_name(ssl, req->host);
             SSL_set1_host(ssl, req->host);
         }
-        ws->bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
-                                                 BEV_OPT_CLOSE_ON_FREE);
-        if (!ws->bev) {
-            SSL_free(ssl);
-            goto fail;
-        }
-        bufferevent_openssl_set_allow_dirty_shutdown(ws->bev, 1);
-    } else {
-        ws->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-        if (!ws->bev)
-            goto fail;
     }
-    ws->state = SIM_WS_CONNECTING;
-    bufferevent_setcb(ws->bev, on_read, on_write, on_event, ws);
-    struct timeval tv = {req->handshake_timeout_s ? req->handshake_timeout_s : 30, 0};
-    bufferevent_set_timeouts(ws->bev, &tv, &tv);
-    bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
-
-    struct evbuffer *out = bufferevent_get_output(ws->bev);
-    evbuffer_add_printf(out,
-                        "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n",
-                        req->path, req->host_header, key, req->subprotocol);
-    if (req->auth_password) {
-        size_t ulen = strlen(req->auth_user), plen = strlen(req->auth_password);
-        char *cred = malloc(ulen + plen + 2);
-        char *b64 = malloc(((ulen + plen + 1 + 2) / 3) * 4 + 1);
-        if (!cred || !b64) {
-            free(cred);
-            free(b64);
-            goto fail;
-        }
-        memcpy(cred, req->auth_user, ulen);
-        cred[ulen] = ':';
-        memcpy(cred + ulen + 1, req->auth_password, plen + 1);
-        base64((const unsigned char *)cred, ulen + plen + 1, b64);
-        evbuffer_add_printf(out, "Authorization: Basic %s\r\n", b64);
-        free(cred);
-        free(b64);
-    }
-    evbuffer_add(out, "\r\n", 2);
-    if (bufferevent_socket_connect(ws->bev, req->addr, (int)req->addrlen) != 0) {
+    unsigned timeout = req->handshake_timeout_s ? req->handshake_timeout_s : 30;
+    if (sim_conn_open(&ws->conn, base, req->addr, req->addrlen, ssl, timeout, &conn_callbacks) !=
+        0) {
         release(ws);
         return -1;
     }
+    ws->state = SIM_WS_CONNECTING;
     return 0;
-fail:
-    release(ws);
-    return -1;
 }
 
 SSL_CTX *sim_ws_tls_context(const char *ca_file, const char *cert_file, const char *key_file)
@@ -552,6 +542,9 @@ SSL_CTX *sim_ws_tls_context(const char *ca_file, const char *cert_file, const ch
     if (!ctx)
         return NULL;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* a peer that closes without close_notify has closed the connection */
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     int ok = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
                      : SSL_CTX_set_default_verify_paths(ctx);

@@ -1,9 +1,12 @@
-/* WebSocket client, RFC 6455 client side, over a libevent bufferevent with
- * optional TLS: opening handshake with a subprotocol and Basic auth, masked
- * text frames, fragment reassembly, ping/pong and the closing handshake.
- * A connection holds buffers only while they carry data. */
+/* WebSocket client, RFC 6455 client side, over a sim_conn (plain or TLS):
+ * opening handshake with a subprotocol and Basic auth, masked text frames,
+ * fragment reassembly, ping/pong and the closing handshake. Messages are
+ * handed over where they were read, without a copy; a connection holds
+ * buffers only while they carry data. */
 #ifndef SIM_WS_H
 #define SIM_WS_H
+
+#include "sim_conn.h"
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -33,13 +36,14 @@ struct sim_ws_pending;
 struct sim_ws_callbacks;
 
 struct sim_ws {
-    struct bufferevent *bev;
+    struct sim_conn conn;
     const struct sim_ws_callbacks *cb;
     struct sim_ws_pending *pending; /* only during the opening handshake */
-    struct evbuffer *fragments;     /* only while a fragmented message arrives */
+    char *fragments;                /* only while a fragmented message arrives */
+    uint32_t fragments_len;
     uint8_t state;
-    uint8_t abort_after_drain;
-    uint16_t http_status; /* of a refused handshake, for the report */
+    uint8_t end_after_drain; /* how to end once the output is written, 0 = not */
+    uint16_t http_status;    /* of a refused handshake, for the report */
 };
 
 struct sim_ws_callbacks {
