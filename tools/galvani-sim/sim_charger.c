@@ -107,13 +107,26 @@ void sim_charger_schedule(struct sim_charger *c)
         min_due(&due, k->tx_end_ms);
     }
     if (!due) {
-        evtimer_del(&c->tick);
+        if (c->armed_ms)
+            evtimer_del(&c->tick);
+        c->armed_ms = 0;
         return;
     }
+    sim_charger_due(c, due);
+}
+
+void sim_charger_due(struct sim_charger *c, uint64_t due_ms)
+{
+    /* The timer only ever moves earlier: a tick that comes too soon finds
+     * nothing due and sets it again, which is cheaper than moving it for
+     * every call sent and answered. */
+    if (c->armed_ms && c->armed_ms <= due_ms)
+        return;
     uint64_t now = sim_now_ms(c->fleet);
-    uint64_t wait = due > now ? due - now : 0;
+    uint64_t wait = due_ms > now ? due_ms - now : 0;
     struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000)};
     evtimer_add(&c->tick, &tv);
+    c->armed_ms = due_ms;
 }
 
 /* ---- link ---- */
@@ -315,7 +328,6 @@ static void do_reboot(struct sim_charger *c)
 struct sim_msg *sim_charger_send(struct sim_charger *c, enum sim_msg_kind kind, int connector,
                                  const char *text, const char *text2)
 {
-    struct sim_fleet *f = c->fleet;
     struct sim_event ev = {.connector = connector,
                            .text = text,
                            .text2 = text2,
@@ -329,7 +341,7 @@ struct sim_msg *sim_charger_send(struct sim_charger *c, enum sim_msg_kind kind, 
         if (sim_rpc_is_transactional(kind))
             tx_ref = k->tx_ref;
     }
-    return sim_rpc_enqueue(c, kind, f->proto->build(c, kind, &ev), tx_ref);
+    return sim_rpc_enqueue(c, kind, &ev, tx_ref);
 }
 
 void sim_charger_set_status(struct sim_charger *c, int connector, enum sim_status st)
@@ -407,8 +419,7 @@ struct sim_msg *sim_charger_tx_start(struct sim_charger *c, int connector, const
                            .reservation_id = k->reservation_id,
                            .meter_wh = k->meter.energy_wh,
                            .wall_ms = sim_wall_ms()};
-    struct sim_msg *m = sim_rpc_enqueue(
-        c, SIM_MSG_TX_START, c->fleet->proto->build(c, SIM_MSG_TX_START, &ev), k->tx_ref);
+    struct sim_msg *m = sim_rpc_enqueue(c, SIM_MSG_TX_START, &ev, k->tx_ref);
     k->reservation_id = -1;
     sim_charger_set_status(c, connector, SIM_ST_CHARGING);
     k->last_sample_ms = sim_now_ms(c->fleet);
@@ -446,8 +457,7 @@ struct sim_msg *sim_charger_tx_stop(struct sim_charger *c, int connector, const 
                            .meter_wh = k->meter.energy_wh,
                            .wall_ms = sim_wall_ms(),
                            .sample = &s};
-    struct sim_msg *m = sim_rpc_enqueue(c, SIM_MSG_TX_STOP,
-                                        c->fleet->proto->build(c, SIM_MSG_TX_STOP, &ev), k->tx_ref);
+    struct sim_msg *m = sim_rpc_enqueue(c, SIM_MSG_TX_STOP, &ev, k->tx_ref);
     k->tx_ref = 0;
     k->transaction_id = 0;
     k->meter_every_ms = 0;
@@ -477,8 +487,7 @@ struct sim_msg *sim_charger_meter_now(struct sim_charger *c, int connector)
                            .meter_wh = s.energy_wh,
                            .wall_ms = sim_wall_ms(),
                            .sample = &s};
-    struct sim_msg *m = sim_rpc_enqueue(
-        c, SIM_MSG_TX_METER, c->fleet->proto->build(c, SIM_MSG_TX_METER, &ev), k->tx_ref);
+    struct sim_msg *m = sim_rpc_enqueue(c, SIM_MSG_TX_METER, &ev, k->tx_ref);
     if (k->tx_ref && k->status == SIM_ST_CHARGING && s.soc >= 100.0)
         sim_charger_set_status(c, connector, SIM_ST_SUSPENDED_EV);
     return m;
@@ -510,6 +519,7 @@ void sim_charger_on_answer(struct sim_charger *c, struct sim_msg *m, json_t *pay
             if (f->autonomous || m->line == 0)
                 c->due_retry_ms = now + (a.interval_s > 0 ? (uint32_t)a.interval_s : 30u) * 1000u;
         }
+        sim_charger_schedule(c);
     } else if (m->kind == SIM_MSG_TX_START) {
         unsigned n = sim_charger_connector_count(c);
         for (unsigned i = 1; i <= n; i++) {
@@ -522,7 +532,6 @@ void sim_charger_on_answer(struct sim_charger *c, struct sim_msg *m, json_t *pay
         }
         sim_rpc_set_transaction_id(c, m->tx_ref, a.transaction_id);
     }
-    sim_charger_schedule(c);
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -530,6 +539,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     struct sim_charger *c = arg;
     struct sim_fleet *f = c->fleet;
     uint64_t now = sim_now_ms(f);
+    c->armed_ms = 0;
     if (c->due_call_ms && now >= c->due_call_ms)
         sim_rpc_on_timeout(c);
     if (c->due_reboot_ms && now >= c->due_reboot_ms) {

@@ -44,6 +44,7 @@ enum sim_msg_kind {
     SIM_MSG_SECURITY_EVENT,
     SIM_MSG_SIGN_CERTIFICATE,
 };
+#define SIM_MSG_KINDS (SIM_MSG_SIGN_CERTIFICATE + 1)
 
 enum sim_boot {
     SIM_BOOT_NONE,
@@ -54,17 +55,20 @@ enum sim_boot {
 };
 enum sim_link { SIM_LINK_DOWN, SIM_LINK_CONNECTING, SIM_LINK_UP };
 
-/* A queued outgoing call. The payload is built once, when the event
- * happens, so a resend carries the same timestamps and values. */
+/* A queued outgoing call, kept as the frame text built when the event
+ * happened: every send of it, resends included, is the same bytes. */
 struct sim_msg {
     struct sim_msg *next;
-    json_t *payload;
     char *expect; /* scenario: the answer status that must come back */
     uint32_t id;  /* message id, unique per charger */
     uint32_t tx_ref;
-    uint16_t line; /* scenario line that caused it, 0 if none */
+    uint32_t len;        /* of frame */
+    uint32_t room;       /* bytes allocated for frame */
+    uint16_t payload_at; /* where the payload starts in frame */
+    uint16_t line;       /* scenario line that caused it, 0 if none */
     uint8_t kind;
     uint8_t attempts;
+    char frame[]; /* [2,"<id>","<action>",<payload>] */
 };
 
 struct sim_connector {
@@ -100,6 +104,7 @@ struct sim_charger {
     uint64_t due_retry_ms; /* boot retry or reconnect */
     uint64_t due_call_ms;  /* timeout of the call in flight */
     uint64_t due_reboot_ms;
+    uint64_t armed_ms; /* when the tick timer fires, 0 = not armed */
     uint32_t index;
     uint32_t next_msg_id;
     uint32_t next_tx_ref;
@@ -145,6 +150,7 @@ struct sim_fleet {
     unsigned count;
     unsigned started;
     struct sim_stats stats;
+    struct sim_action_stats *kind_stats[SIM_MSG_KINDS]; /* entries of stats, by kind */
     struct sim_meter_model meter_model;
     uint64_t t0_us;
     const struct sim_observer *observer;
@@ -172,6 +178,8 @@ void sim_charger_drop(struct sim_charger *c);  /* TCP gone, no close frame */
 void sim_charger_close(struct sim_charger *c); /* WebSocket close */
 void sim_charger_reboot(struct sim_charger *c, bool hard);
 void sim_charger_schedule(struct sim_charger *c); /* re-arms the timer */
+/* Something falls due at due_ms: the timer fires by then. */
+void sim_charger_due(struct sim_charger *c, uint64_t due_ms);
 
 /* Sends a message of a kind built by the protocol module. connector and
  * text depend on the kind (status name, id tag, reason, vendor id...). */

@@ -98,7 +98,7 @@ static void notify(struct sim_charger *c, enum sim_msg_kind kind, const char *te
 {
     struct sim_event ev = {
         .text = text, .request_id = request_id, .reservation_id = -1, .wall_ms = sim_wall_ms()};
-    sim_rpc_enqueue(c, kind, c->fleet->proto->build(c, kind, &ev), 0);
+    sim_rpc_enqueue(c, kind, &ev, 0);
 }
 
 static json_t *timestamp_now(void)

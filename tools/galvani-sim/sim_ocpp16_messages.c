@@ -3,9 +3,7 @@
 #include "sim_ocpp16_calls.h"
 #include "sim_protocol.h"
 
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 static const char *action16(enum sim_msg_kind kind)
 {
@@ -50,122 +48,143 @@ static const char *status16(enum sim_status st)
     return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "Faulted";
 }
 
-static json_t *timestamp(int64_t wall_ms)
+/* The members of a sampled value that follow "value": fixed for each kind
+ * of sample, so written in one piece. */
+#define SAMPLED(context, measurand, location, unit)                                                \
+    "\"context\":\"" context "\",\"format\":\"Raw\",\"measurand\":\"" measurand                    \
+    "\",\"location\":\"" location "\",\"unit\":\"" unit "\""
+
+static void sampled(struct sim_jw *w, double v, unsigned decimals, const char *fixed)
 {
-    time_t t = (time_t)(wall_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char buf[40];
-    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(wall_ms % 1000));
-    return json_string(buf);
+    sim_jw_object(w, NULL);
+    sim_jw_decimal(w, "value", v, decimals);
+    sim_jw_members(w, fixed);
+    sim_jw_end_object(w);
 }
 
-static json_t *sampled(double v, const char *fmt, const char *context, const char *measurand,
-                       const char *unit, const char *location)
+/* The sampled values of MeterValues (periodic) or of the end of a
+ * transaction (StopTransaction's transactionData). */
+static void meter_value(struct sim_jw *w, const struct sim_sample *s, int64_t wall_ms, int periodic)
 {
-    char buf[32];
-    snprintf(buf, sizeof(buf), fmt, v);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "value", buf, "context", context, "format", "Raw",
-                     "measurand", measurand, "location", location, "unit", unit);
-}
-
-static json_t *meter_value(const struct sim_sample *s, int64_t wall_ms, const char *context,
-                           int full)
-{
-    json_t *values = json_array();
-    json_array_append_new(values, sampled(s->energy_wh, "%.0f", context,
-                                          "Energy.Active.Import.Register", "Wh", "Outlet"));
-    if (full) {
-        json_array_append_new(
-            values, sampled(s->power_w, "%.0f", context, "Power.Active.Import", "W", "Outlet"));
-        json_array_append_new(
-            values, sampled(s->current_a, "%.1f", context, "Current.Import", "A", "Outlet"));
-        json_array_append_new(values,
-                              sampled(s->voltage_v, "%.1f", context, "Voltage", "V", "Outlet"));
+    sim_jw_object(w, NULL);
+    sim_jw_time(w, "timestamp", wall_ms);
+    sim_jw_array(w, "sampledValue");
+    if (periodic) {
+        sampled(w, s->energy_wh, 0,
+                SAMPLED("Sample.Periodic", "Energy.Active.Import.Register", "Outlet", "Wh"));
+        sampled(w, s->power_w, 0, SAMPLED("Sample.Periodic", "Power.Active.Import", "Outlet", "W"));
+        sampled(w, s->current_a, 1, SAMPLED("Sample.Periodic", "Current.Import", "Outlet", "A"));
+        sampled(w, s->voltage_v, 1, SAMPLED("Sample.Periodic", "Voltage", "Outlet", "V"));
+        sampled(w, s->soc, 0, SAMPLED("Sample.Periodic", "SoC", "EV", "Percent"));
+    } else {
+        sampled(w, s->energy_wh, 0,
+                SAMPLED("Transaction.End", "Energy.Active.Import.Register", "Outlet", "Wh"));
+        sampled(w, s->soc, 0, SAMPLED("Transaction.End", "SoC", "EV", "Percent"));
     }
-    json_array_append_new(values, sampled(s->soc, "%.0f", context, "SoC", "Percent", "EV"));
-    return json_pack("{s:o,s:o}", "timestamp", timestamp(wall_ms), "sampledValue", values);
+    sim_jw_end_array(w);
+    sim_jw_end_object(w);
 }
 
-static json_t *build16(const struct sim_charger *c, enum sim_msg_kind kind,
-                       const struct sim_event *ev)
+/* The kinds whose payload carries ev->text (a status, id tag, type, CSR). */
+static int needs_text(enum sim_msg_kind kind)
+{
+    return kind != SIM_MSG_BOOT && kind != SIM_MSG_HEARTBEAT && kind != SIM_MSG_TX_METER &&
+           kind != SIM_MSG_TX_STOP && kind != SIM_MSG_DATA_TRANSFER;
+}
+
+/* MeterValues and StopTransaction carry transactionId as their last member
+ * (MeterValues leaves it out while unknown), so that set_tx16 can fill it in
+ * without parsing the payload. */
+static int build16(const struct sim_charger *c, enum sim_msg_kind kind, const struct sim_event *ev,
+                   struct sim_jw *w)
 {
     const struct sim_options *o = c->fleet->opts;
     char identity[64];
+    if (needs_text(kind) && !ev->text)
+        return -1;
+    sim_jw_object(w, NULL);
     switch (kind) {
     case SIM_MSG_BOOT:
         sim_charger_identity(c, identity, sizeof(identity));
-        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "chargePointVendor", o->vendor,
-                         "chargePointModel", o->model, "chargePointSerialNumber", identity,
-                         "chargeBoxSerialNumber", identity, "firmwareVersion", "galvani-sim-1.0",
-                         "meterType", "galvani-sim meter");
+        sim_jw_string(w, "chargePointVendor", o->vendor);
+        sim_jw_string(w, "chargePointModel", o->model);
+        sim_jw_string(w, "chargePointSerialNumber", identity);
+        sim_jw_string(w, "chargeBoxSerialNumber", identity);
+        sim_jw_string(w, "firmwareVersion", "galvani-sim-1.0");
+        sim_jw_string(w, "meterType", "galvani-sim meter");
+        break;
     case SIM_MSG_HEARTBEAT:
-        return json_object();
+        break;
     case SIM_MSG_STATUS:
-        return json_pack("{s:i,s:s,s:s,s:o}", "connectorId", ev->connector, "errorCode",
-                         ev->text2 ? ev->text2 : "NoError", "status", ev->text, "timestamp",
-                         timestamp(ev->wall_ms));
+        sim_jw_int(w, "connectorId", ev->connector);
+        sim_jw_string(w, "errorCode", ev->text2 ? ev->text2 : "NoError");
+        sim_jw_string(w, "status", ev->text);
+        sim_jw_time(w, "timestamp", ev->wall_ms);
+        break;
     case SIM_MSG_AUTHORIZE:
-        return json_pack("{s:s}", "idTag", ev->text);
-    case SIM_MSG_TX_START: {
-        json_t *p = json_pack("{s:i,s:s,s:I,s:o}", "connectorId", ev->connector, "idTag", ev->text,
-                              "meterStart", (json_int_t)(ev->meter_wh + 0.5), "timestamp",
-                              timestamp(ev->wall_ms));
-        if (p && ev->reservation_id >= 0)
-            json_object_set_new(p, "reservationId", json_integer(ev->reservation_id));
-        return p;
-    }
-    case SIM_MSG_TX_METER: {
-        json_t *p = json_pack("{s:i}", "connectorId", ev->connector);
+        sim_jw_string(w, "idTag", ev->text);
+        break;
+    case SIM_MSG_TX_START:
+        sim_jw_int(w, "connectorId", ev->connector);
+        sim_jw_string(w, "idTag", ev->text);
+        sim_jw_int(w, "meterStart", (int64_t)(ev->meter_wh + 0.5));
+        sim_jw_time(w, "timestamp", ev->wall_ms);
+        if (ev->reservation_id >= 0)
+            sim_jw_int(w, "reservationId", ev->reservation_id);
+        break;
+    case SIM_MSG_TX_METER:
+        sim_jw_int(w, "connectorId", ev->connector);
+        sim_jw_array(w, "meterValue");
+        if (ev->sample)
+            meter_value(w, ev->sample, ev->wall_ms, 1);
+        sim_jw_end_array(w);
         if (ev->transaction_id)
-            json_object_set_new(p, "transactionId", json_integer(ev->transaction_id));
-        json_t *mv = json_array();
-        if (ev->sample)
-            json_array_append_new(mv, meter_value(ev->sample, ev->wall_ms, "Sample.Periodic", 1));
-        json_object_set_new(p, "meterValue", mv);
-        return p;
-    }
-    case SIM_MSG_TX_STOP: {
-        json_t *p = json_pack("{s:i,s:I,s:o,s:s}", "transactionId", ev->transaction_id, "meterStop",
-                              (json_int_t)(ev->meter_wh + 0.5), "timestamp", timestamp(ev->wall_ms),
-                              "reason", ev->text ? ev->text : "Local");
+            sim_jw_int(w, "transactionId", ev->transaction_id);
+        break;
+    case SIM_MSG_TX_STOP:
+        sim_jw_int(w, "meterStop", (int64_t)(ev->meter_wh + 0.5));
+        sim_jw_time(w, "timestamp", ev->wall_ms);
+        sim_jw_string(w, "reason", ev->text ? ev->text : "Local");
         if (ev->text2 && ev->text2[0])
-            json_object_set_new(p, "idTag", json_string(ev->text2));
-        if (ev->sample)
-            json_object_set_new(
-                p, "transactionData",
-                json_pack("[o]", meter_value(ev->sample, ev->wall_ms, "Transaction.End", 0)));
-        return p;
-    }
-    case SIM_MSG_DATA_TRANSFER: {
-        json_t *p = json_pack("{s:s}", "vendorId", ev->text ? ev->text : "galvani.sim");
+            sim_jw_string(w, "idTag", ev->text2);
+        if (ev->sample) {
+            sim_jw_array(w, "transactionData");
+            meter_value(w, ev->sample, ev->wall_ms, 0);
+            sim_jw_end_array(w);
+        }
+        sim_jw_int(w, "transactionId", ev->transaction_id);
+        break;
+    case SIM_MSG_DATA_TRANSFER:
+        sim_jw_string(w, "vendorId", ev->text ? ev->text : "galvani.sim");
         if (ev->text2)
-            json_object_set_new(p, "messageId", json_string(ev->text2));
+            sim_jw_string(w, "messageId", ev->text2);
         if (ev->text3)
-            json_object_set_new(p, "data", json_string(ev->text3));
-        return p;
-    }
+            sim_jw_string(w, "data", ev->text3);
+        break;
     case SIM_MSG_FIRMWARE_STATUS:
     case SIM_MSG_DIAGNOSTICS_STATUS:
-        return json_pack("{s:s}", "status", ev->text);
+        sim_jw_string(w, "status", ev->text);
+        break;
     case SIM_MSG_SIGNED_FIRMWARE_STATUS:
-    case SIM_MSG_LOG_STATUS: {
-        json_t *p = json_pack("{s:s}", "status", ev->text);
+    case SIM_MSG_LOG_STATUS:
+        sim_jw_string(w, "status", ev->text);
         if (ev->request_id >= 0)
-            json_object_set_new(p, "requestId", json_integer(ev->request_id));
-        return p;
-    }
-    case SIM_MSG_SECURITY_EVENT: {
-        json_t *p = json_pack("{s:s,s:o}", "type", ev->text, "timestamp", timestamp(ev->wall_ms));
+            sim_jw_int(w, "requestId", ev->request_id);
+        break;
+    case SIM_MSG_SECURITY_EVENT:
+        sim_jw_string(w, "type", ev->text);
+        sim_jw_time(w, "timestamp", ev->wall_ms);
         if (ev->text2)
-            json_object_set_new(p, "techInfo", json_string(ev->text2));
-        return p;
-    }
+            sim_jw_string(w, "techInfo", ev->text2);
+        break;
     case SIM_MSG_SIGN_CERTIFICATE:
-        return json_pack("{s:s}", "csr", ev->text);
+        sim_jw_string(w, "csr", ev->text);
+        break;
+    default:
+        return -1;
     }
-    return NULL;
+    sim_jw_end_object(w);
+    return 0;
 }
 
 static void read16(enum sim_msg_kind kind, json_t *payload, struct sim_answer *out)
@@ -184,10 +203,26 @@ static void read16(enum sim_msg_kind kind, json_t *payload, struct sim_answer *o
             (int32_t)json_integer_value(json_object_get(payload, "transactionId"));
 }
 
-static void set_tx16(enum sim_msg_kind kind, json_t *payload, int32_t transaction_id)
+static size_t set_tx16(enum sim_msg_kind kind, char *payload, size_t len, int32_t transaction_id)
 {
-    if (kind == SIM_MSG_TX_METER || kind == SIM_MSG_TX_STOP)
-        json_object_set_new(payload, "transactionId", json_integer(transaction_id));
+    static const char key[] = "\"transactionId\":";
+    const size_t klen = sizeof(key) - 1;
+    if ((kind != SIM_MSG_TX_METER && kind != SIM_MSG_TX_STOP) || len < 2 || payload[len - 1] != '}')
+        return len;
+    /* build16 wrote transactionId as the last member, or left it out */
+    size_t end = len - 1, at = end;
+    while (at > 0 && ((payload[at - 1] >= '0' && payload[at - 1] <= '9') || payload[at - 1] == '-'))
+        at--;
+    if (at == end || at < klen || memcmp(payload + at - klen, key, klen) != 0) {
+        at = end;
+        if (end > 1)
+            payload[at++] = ',';
+        memcpy(payload + at, key, klen);
+        at += klen;
+    }
+    at += sim_format_int(payload + at, transaction_id);
+    payload[at++] = '}';
+    return at;
 }
 
 const struct sim_protocol sim_ocpp16_protocol = {

@@ -6,8 +6,12 @@
 #define SIM_PROTOCOL_H
 
 #include "sim_charger.h"
+#include "sim_jsonw.h"
 
 #include <jansson.h>
+
+/* How much a payload may grow when its transaction id is filled in. */
+#define SIM_TX_ID_ROOM 32
 
 /* What a charger message carries, filled by the behaviour layer. */
 struct sim_event {
@@ -35,13 +39,17 @@ struct sim_protocol {
     const char *subprotocol;
     const char *(*action)(enum sim_msg_kind kind);
     const char *(*status_name)(enum sim_status st);
-    /* A new payload for a message. */
-    json_t *(*build)(const struct sim_charger *c, enum sim_msg_kind kind,
-                     const struct sim_event *ev);
+    /* Writes the payload of a message (a JSON object) as text; -1 when the
+     * event lacks what the message needs. */
+    int (*build)(const struct sim_charger *c, enum sim_msg_kind kind, const struct sim_event *ev,
+                 struct sim_jw *w);
+    /* payload may be NULL (an answer without fields). */
     void (*read_answer)(enum sim_msg_kind kind, json_t *payload, struct sim_answer *out);
-    /* Fills in the CSMS transaction id in a queued message built before it
-     * was known. */
-    void (*set_transaction_id)(enum sim_msg_kind kind, json_t *payload, int32_t transaction_id);
+    /* Fills in the CSMS transaction id in the payload text of a queued
+     * message built before it was known. The text may grow by up to
+     * SIM_TX_ID_ROOM bytes; returns its new length. */
+    size_t (*set_transaction_id)(enum sim_msg_kind kind, char *payload, size_t len,
+                                 int32_t transaction_id);
     /* Answers a CSMS-initiated call. Returns a new result payload, or NULL
      * with *code and *description set for a CALLERROR. Follow-up messages
      * may be queued; they are sent after the answer. */

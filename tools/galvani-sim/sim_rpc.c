@@ -1,5 +1,6 @@
 #include "sim_rpc.h"
 
+#include "sim_jsonw.h"
 #include "sim_protocol.h"
 
 #include <stdio.h>
@@ -7,16 +8,23 @@
 #include <string.h>
 #include <unistd.h>
 
-static char run_tag[12];
+static char run_tag[8];
+static size_t run_tag_len;
 
 /* Message ids are "<run>-<n>": unique per charger within a run, and a new
- * run does not reuse the ids of an earlier one. */
-static void message_id(const struct sim_msg *m, char *buf, size_t size)
+ * run does not reuse the ids of an earlier one. buf holds 32 bytes. */
+static size_t message_id(uint32_t n, char *buf)
 {
-    if (run_tag[0] == '\0')
+    if (run_tag_len == 0) {
         snprintf(run_tag, sizeof(run_tag), "%06x",
                  (unsigned)((sim_wall_ms() / 1000) ^ ((int64_t)getpid() << 12)) & 0xffffffu);
-    snprintf(buf, size, "%s-%u", run_tag, m->id);
+        run_tag_len = strlen(run_tag);
+    }
+    memcpy(buf, run_tag, run_tag_len);
+    buf[run_tag_len] = '-';
+    size_t len = run_tag_len + 1 + sim_format_int(buf + run_tag_len + 1, n);
+    buf[len] = '\0';
+    return len;
 }
 
 bool sim_rpc_is_transactional(enum sim_msg_kind kind)
@@ -24,9 +32,15 @@ bool sim_rpc_is_transactional(enum sim_msg_kind kind)
     return kind == SIM_MSG_TX_START || kind == SIM_MSG_TX_METER || kind == SIM_MSG_TX_STOP;
 }
 
+static struct sim_action_stats *kind_stats(struct sim_fleet *f, enum sim_msg_kind kind)
+{
+    if (!f->kind_stats[kind])
+        f->kind_stats[kind] = sim_stats_action(&f->stats, f->proto->action(kind));
+    return f->kind_stats[kind];
+}
+
 static void free_msg(struct sim_msg *m)
 {
-    json_decref(m->payload);
     free(m->expect);
     free(m);
 }
@@ -39,20 +53,49 @@ unsigned sim_rpc_queued(const struct sim_charger *c)
     return n;
 }
 
-struct sim_msg *sim_rpc_enqueue(struct sim_charger *c, enum sim_msg_kind kind, json_t *payload,
-                                uint32_t tx_ref)
+/* The frame being built; its buffer is kept from one message to the next. */
+static struct sim_jw scratch;
+
+static struct sim_msg *build(struct sim_charger *c, enum sim_msg_kind kind,
+                             const struct sim_event *ev)
 {
-    if (!payload)
+    struct sim_fleet *f = c->fleet;
+    struct sim_jw *w = &scratch;
+    const char *action = f->proto->action(kind);
+    char id[32];
+    sim_jw_reset(w);
+    sim_jw_raw(w, "[2,\"", 4);
+    sim_jw_raw(w, id, message_id(c->next_msg_id + 1, id));
+    sim_jw_raw(w, "\",\"", 3);
+    sim_jw_raw(w, action, strlen(action));
+    sim_jw_raw(w, "\",", 2);
+    size_t payload_at = w->len;
+    if (f->proto->build(c, kind, ev, w) != 0)
         return NULL;
-    struct sim_msg *m = calloc(1, sizeof(*m));
-    if (!m) {
-        json_decref(payload);
+    sim_jw_raw(w, "]", 1);
+    size_t room = w->len + (sim_rpc_is_transactional(kind) ? SIM_TX_ID_ROOM : 0);
+    if (w->failed || room > UINT32_MAX)
         return NULL;
-    }
-    m->payload = payload;
+    struct sim_msg *m = malloc(sizeof(*m) + room);
+    if (!m)
+        return NULL;
+    memset(m, 0, sizeof(*m));
+    memcpy(m->frame, w->buf, w->len);
+    m->len = (uint32_t)w->len;
+    m->room = (uint32_t)room;
+    m->payload_at = (uint16_t)payload_at;
     m->kind = (uint8_t)kind;
-    m->tx_ref = tx_ref;
     m->id = ++c->next_msg_id;
+    return m;
+}
+
+struct sim_msg *sim_rpc_enqueue(struct sim_charger *c, enum sim_msg_kind kind,
+                                const struct sim_event *ev, uint32_t tx_ref)
+{
+    struct sim_msg *m = build(c, kind, ev);
+    if (!m)
+        return NULL;
+    m->tx_ref = tx_ref;
     if (kind == SIM_MSG_BOOT && c->head) {
         /* A boot goes before everything that has not been sent yet. */
         struct sim_msg *after = c->in_flight ? c->head : NULL;
@@ -104,21 +147,20 @@ void sim_rpc_pump(struct sim_charger *c)
         return;
     if (f->autonomous && m->kind != SIM_MSG_BOOT && c->boot != SIM_BOOT_ACCEPTED)
         return;
-    const char *action = f->proto->action((enum sim_msg_kind)m->kind);
-    char id[32];
-    message_id(m, id, sizeof(id));
-    if (send_json(c, json_pack("[i,s,s,O]", 2, id, action, m->payload)) != 0)
+    if (sim_ws_send_text(&c->ws, m->frame, m->len) != 0)
         return;
+    notify_frame(c, 1, m->frame, m->len);
     if (m->attempts > 0)
         f->stats.resends++;
     if (m->attempts < UINT8_MAX)
         m->attempts++;
     c->in_flight = 1;
     c->call_sent_us = sim_now_us(f);
-    c->due_call_ms = sim_now_ms(f) + f->opts->call_timeout_ms;
-    sim_stats_action(&f->stats, action)->sent++;
-    sim_charger_schedule(c);
-    if (f->drop_after_action[0] && strcmp(f->drop_after_action, action) == 0) {
+    c->due_call_ms = c->call_sent_us / 1000u + 1 + f->opts->call_timeout_ms;
+    kind_stats(f, (enum sim_msg_kind)m->kind)->sent++;
+    sim_charger_due(c, c->due_call_ms);
+    if (f->drop_after_action[0] &&
+        strcmp(f->drop_after_action, f->proto->action((enum sim_msg_kind)m->kind)) == 0) {
         f->drop_after_action[0] = '\0';
         sim_ws_abort_after_drain(&c->ws);
     }
@@ -144,7 +186,7 @@ static void complete(struct sim_charger *c, json_t *payload, const char *code)
     c->due_call_ms = 0;
     uint64_t latency = sim_now_us(f) - c->call_sent_us;
     const char *action = f->proto->action((enum sim_msg_kind)m->kind);
-    struct sim_action_stats *as = sim_stats_action(&f->stats, action);
+    struct sim_action_stats *as = kind_stats(f, (enum sim_msg_kind)m->kind);
     sim_histogram_record(&as->latency, latency);
     if (code) {
         as->call_errors++;
@@ -179,10 +221,48 @@ static void answer_call(struct sim_charger *c, const char *id, const char *actio
     sim_rpc_pump(c);
 }
 
+static const char *skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static bool take(const char **p, const char *end, char ch)
+{
+    *p = skip_space(*p, end);
+    if (*p == end || **p != ch)
+        return false;
+    (*p)++;
+    return true;
+}
+
+/* True when text is [3,"<id>",{}]: the answer of most calls, read without
+ * building a tree. */
+static bool is_empty_result(const char *text, size_t len, const char *id, size_t id_len)
+{
+    const char *p = text, *end = text + len;
+    if (!take(&p, end, '[') || !take(&p, end, '3') || !take(&p, end, ',') || !take(&p, end, '"'))
+        return false;
+    if ((size_t)(end - p) <= id_len || memcmp(p, id, id_len) != 0 || p[id_len] != '"')
+        return false;
+    p += id_len + 1;
+    return take(&p, end, ',') && take(&p, end, '{') && take(&p, end, '}') && take(&p, end, ']') &&
+           skip_space(p, end) == end;
+}
+
 void sim_rpc_on_text(struct sim_charger *c, const char *data, size_t len)
 {
     struct sim_fleet *f = c->fleet;
     notify_frame(c, 0, data, len);
+    char expected[32] = "";
+    if (c->in_flight && c->head) {
+        size_t expected_len = message_id(c->head->id, expected);
+        if (is_empty_result(data, len, expected, expected_len)) {
+            complete(c, NULL, NULL);
+            return;
+        }
+    }
     json_error_t err;
     json_t *frame = json_loadb(data, len, 0, &err);
     json_int_t type = -1;
@@ -199,9 +279,6 @@ void sim_rpc_on_text(struct sim_charger *c, const char *data, size_t len)
     }
     type = json_integer_value(json_array_get(frame, 0));
     id = json_string_value(json_array_get(frame, 1));
-    char expected[32] = "";
-    if (c->in_flight && c->head)
-        message_id(c->head, expected, sizeof(expected));
     if (type == 2) {
         json_t *action = json_array_get(frame, 2);
         json_t *payload = json_array_get(frame, 3);
@@ -309,9 +386,16 @@ void sim_rpc_clear(struct sim_charger *c)
 
 void sim_rpc_set_transaction_id(struct sim_charger *c, uint32_t tx_ref, int32_t transaction_id)
 {
+    const struct sim_protocol *proto = c->fleet->proto;
     for (struct sim_msg *m = c->head; m; m = m->next) {
-        if (m->tx_ref == tx_ref && m->kind != SIM_MSG_TX_START)
-            c->fleet->proto->set_transaction_id((enum sim_msg_kind)m->kind, m->payload,
-                                                transaction_id);
+        /* a message sent before keeps its bytes; room for the id is made
+         * once, when the message is built */
+        if (m->tx_ref != tx_ref || m->kind == SIM_MSG_TX_START || m->attempts > 0 ||
+            m->room - m->len < SIM_TX_ID_ROOM)
+            continue;
+        size_t len = proto->set_transaction_id((enum sim_msg_kind)m->kind, m->frame + m->payload_at,
+                                               m->len - m->payload_at - 1, transaction_id);
+        m->frame[m->payload_at + len] = ']';
+        m->len = (uint32_t)(m->payload_at + len + 1);
     }
 }

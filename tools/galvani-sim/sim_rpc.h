@@ -7,9 +7,12 @@
 
 #include "sim_charger.h"
 
-/* Appends a call (payload stolen). Never NULL unless out of memory. */
-struct sim_msg *sim_rpc_enqueue(struct sim_charger *c, enum sim_msg_kind kind, json_t *payload,
-                                uint32_t tx_ref);
+struct sim_event;
+
+/* Builds a call from an event and appends it. NULL when the protocol cannot
+ * build it or out of memory. */
+struct sim_msg *sim_rpc_enqueue(struct sim_charger *c, enum sim_msg_kind kind,
+                                const struct sim_event *ev, uint32_t tx_ref);
 /* Sends the head of the queue when the link allows it. */
 void sim_rpc_pump(struct sim_charger *c);
 /* A complete text message from the CSMS. */

@@ -437,10 +437,7 @@ static void run_line(struct scenario *s, char *line)
                                .text3 = n >= 4 && strcmp(w[3], "expect") ? w[3] : NULL,
                                .reservation_id = -1,
                                .wall_ms = sim_wall_ms()};
-        await(s,
-              sim_rpc_enqueue(c, SIM_MSG_DATA_TRANSFER,
-                              f->proto->build(c, SIM_MSG_DATA_TRANSFER, &ev), 0),
-              expect);
+        await(s, sim_rpc_enqueue(c, SIM_MSG_DATA_TRANSFER, &ev, 0), expect);
     } else if (strcmp(cmd, "security-event") == 0 && n >= 2) {
         await(s, sim_charger_send(c, SIM_MSG_SECURITY_EVENT, 0, w[1], NULL), expect);
     } else if (strcmp(cmd, "send-raw") == 0 && n >= 2) {
