@@ -565,7 +565,13 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     for (unsigned i = 1; i <= n; i++) {
         struct sim_connector *k = &c->connectors[i];
         if (k->meter_every_ms && k->meter_left && now >= k->next_meter_ms) {
-            sim_charger_meter_now(c, (int)i);
+            /* In load mode a connector whose last MeterValues still waits
+             * to be sent skips this sample: the queue stays as long as the
+             * connectors, whatever the CSMS's pace. */
+            if (f->autonomous && k->meter_unsent)
+                f->stats.meter_skipped++;
+            else
+                sim_charger_meter_now(c, (int)i);
             if (k->meter_left != UINT16_MAX)
                 k->meter_left--;
             k->next_meter_ms += k->meter_every_ms;

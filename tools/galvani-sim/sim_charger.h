@@ -68,6 +68,7 @@ struct sim_msg {
     uint16_t line;       /* scenario line that caused it, 0 if none */
     uint8_t kind;
     uint8_t attempts;
+    uint8_t connector;
     char frame[]; /* [2,"<id>","<action>",<payload>] */
 };
 
@@ -80,7 +81,8 @@ struct sim_connector {
     uint32_t tx_ref;        /* local transaction number, 0 = none */
     int32_t reservation_id; /* -1 = none */
     uint32_t meter_every_ms;
-    uint16_t meter_left; /* samples still to send; UINT16_MAX = until stop */
+    uint16_t meter_left;   /* samples still to send; UINT16_MAX = until stop */
+    uint16_t meter_unsent; /* its MeterValues in the queue, not yet sent */
     uint8_t status;
     uint8_t inoperative;
     uint8_t inoperative_scheduled;

@@ -39,8 +39,20 @@ static struct sim_action_stats *kind_stats(struct sim_fleet *f, enum sim_msg_kin
     return f->kind_stats[kind];
 }
 
-static void free_msg(struct sim_msg *m)
+/* A MeterValues stops counting as unsent on its connector when it is first
+ * sent, or dropped before that. */
+static void meter_leaves_queue(struct sim_charger *c, const struct sim_msg *m)
 {
+    if (m->kind != SIM_MSG_TX_METER || m->attempts > 0 || !m->connector || !c->connectors)
+        return;
+    struct sim_connector *k = &c->connectors[m->connector];
+    if (k->meter_unsent)
+        k->meter_unsent--;
+}
+
+static void free_msg(struct sim_charger *c, struct sim_msg *m)
+{
+    meter_leaves_queue(c, m);
     free(m->expect);
     free(m);
 }
@@ -86,6 +98,8 @@ static struct sim_msg *build(struct sim_charger *c, enum sim_msg_kind kind,
     m->payload_at = (uint16_t)payload_at;
     m->kind = (uint8_t)kind;
     m->id = ++c->next_msg_id;
+    if (ev->connector > 0 && (unsigned)ev->connector <= sim_charger_connector_count(c))
+        m->connector = (uint8_t)ev->connector;
     return m;
 }
 
@@ -96,6 +110,11 @@ struct sim_msg *sim_rpc_enqueue(struct sim_charger *c, enum sim_msg_kind kind,
     if (!m)
         return NULL;
     m->tx_ref = tx_ref;
+    if (kind == SIM_MSG_TX_METER && m->connector && c->connectors) {
+        struct sim_connector *k = &c->connectors[m->connector];
+        if (k->meter_unsent < UINT16_MAX)
+            k->meter_unsent++;
+    }
     if (kind == SIM_MSG_BOOT && c->head) {
         /* A boot goes before everything that has not been sent yet. */
         struct sim_msg *after = c->in_flight ? c->head : NULL;
@@ -152,6 +171,8 @@ void sim_rpc_pump(struct sim_charger *c)
     notify_frame(c, 1, m->frame, m->len);
     if (m->attempts > 0)
         f->stats.resends++;
+    else
+        meter_leaves_queue(c, m);
     if (m->attempts < UINT8_MAX)
         m->attempts++;
     c->in_flight = 1;
@@ -199,7 +220,7 @@ static void complete(struct sim_charger *c, json_t *payload, const char *code)
     }
     if (f->observer && f->observer->answered)
         f->observer->answered(f->observer_arg, c, m, action, payload, code, latency);
-    free_msg(m);
+    free_msg(c, m);
     sim_rpc_pump(c);
 }
 
@@ -319,7 +340,7 @@ static void discard(struct sim_charger *c, struct sim_msg *m, const char *why)
     struct sim_fleet *f = c->fleet;
     if (f->observer && f->observer->discarded)
         f->observer->discarded(f->observer_arg, c, m, why);
-    free_msg(m);
+    free_msg(c, m);
 }
 
 void sim_rpc_on_link_down(struct sim_charger *c)
@@ -378,7 +399,7 @@ void sim_rpc_clear(struct sim_charger *c)
     struct sim_msg *next;
     for (struct sim_msg *m = c->head; m; m = next) {
         next = m->next;
-        free_msg(m);
+        free_msg(c, m);
     }
     c->head = c->tail = NULL;
     c->in_flight = 0;

@@ -78,6 +78,9 @@ void sim_stats_print(FILE *out, const struct sim_stats *s, const struct sim_repo
     fprintf(out, "  transactions started %llu, stopped %llu, resent calls %llu\n",
             (unsigned long long)s->tx_started, (unsigned long long)s->tx_stopped,
             (unsigned long long)s->resends);
+    if (s->meter_skipped)
+        fprintf(out, "  meter samples skipped while the last one waited to be sent: %llu\n",
+                (unsigned long long)s->meter_skipped);
     if (info->rss_kb > 0)
         fprintf(out, "  memory: RSS %ld kB (%ld kB before the chargers), %.0f bytes per charger\n",
                 info->rss_kb, info->rss_base_kb,
@@ -132,6 +135,7 @@ int sim_stats_write_json(const char *path, const struct sim_stats *s,
     json_object_set_new(root, "transactions_started", json_integer((json_int_t)s->tx_started));
     json_object_set_new(root, "transactions_stopped", json_integer((json_int_t)s->tx_stopped));
     json_object_set_new(root, "resends", json_integer((json_int_t)s->resends));
+    json_object_set_new(root, "meter_values_skipped", json_integer((json_int_t)s->meter_skipped));
     if (info->rss_kb > 0) {
         json_object_set_new(root, "rss_kb", json_integer(info->rss_kb));
         json_object_set_new(root, "rss_base_kb", json_integer(info->rss_base_kb));

@@ -31,6 +31,7 @@ struct sim_stats {
     uint64_t tx_started;
     uint64_t tx_stopped;
     uint64_t resends;
+    uint64_t meter_skipped; /* load mode: samples not taken, the last one still unsent */
     unsigned n_actions;
     unsigned n_errors;
     struct sim_action_stats *actions; /* SIM_STATS_ACTIONS entries */
