@@ -2,6 +2,7 @@
 #include "daemon-internal.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,12 @@ int main(int argc, char **argv)
                                              {"help", no_argument, NULL, 'h'},
                                              {"config-reference", no_argument, NULL, 'R'},
                                              {0, 0, 0, 0}};
+    /* No fastbins: the loop frees thousands of small JSON nodes between
+     * two large frees (a group-commit batch, a query result), and with
+     * fastbins every such free consolidates all of them at once; under
+     * load that was a fifth of galvanid's CPU (docs/BENCHMARKS.md). The
+     * per-thread cache still serves the small sizes. */
+    mallopt(M_MXFAST, 0);
     const char *config = "/etc/galvani/galvani.yaml";
     int check = 0, verbose = 0, reference = 0, config_given = 0, c;
     while ((c = getopt_long(argc, argv, "c:tvh", longopts, NULL)) != -1) {
