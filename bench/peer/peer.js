@@ -116,12 +116,13 @@ const SQL_METER =
     'INSERT INTO ocpp16_meter_readings AS o (transaction_id, charger, connector_id, sampled_at,' +
     ' energy_wh, samples)' +
     ' SELECT $3::integer, $1, $2::integer, r."timestamp", r.energy_wh, r.samples' +
-    ' FROM jsonb_to_recordset($4::jsonb) AS r("timestamp" timestamptz,' +
-    ' energy_wh double precision, samples jsonb)' +
+    ' FROM json_to_recordset($4::json) AS r("timestamp" timestamptz,' +
+    ' energy_wh double precision, samples json)' +
     ' ON CONFLICT (transaction_id, charger, connector_id, sampled_at) DO UPDATE' +
-    ' SET samples = o.samples || (SELECT jsonb_agg(x) FROM jsonb_array_elements(excluded.samples) x' +
-    ' WHERE NOT o.samples @> jsonb_build_array(x))' +
-    ' WHERE NOT o.samples @> excluded.samples';
+    ' SET samples = (o.samples::jsonb || (SELECT jsonb_agg(x)' +
+    ' FROM jsonb_array_elements(excluded.samples::jsonb) x' +
+    ' WHERE NOT o.samples::jsonb @> jsonb_build_array(x)))::json' +
+    ' WHERE NOT o.samples::jsonb @> excluded.samples::jsonb';
 
 server.on('client', (client) => {
     const id = client.identity;
