@@ -16,7 +16,7 @@
 #ifndef GLV_OCPP16_METER_ROWS_H
 #define GLV_OCPP16_METER_ROWS_H
 
-#include "ocpp16_sql_text.h"
+#include "ocpp16_text.h"
 
 #include <jansson.h>
 #include <stdint.h>

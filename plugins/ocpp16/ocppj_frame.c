@@ -2,6 +2,7 @@
 #include "ocppj_frame.h"
 
 #include "ocpp16_json.h"
+#include "ocpp16_text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -198,112 +199,38 @@ void glv_ocppj_frame_clear(struct glv_ocppj_frame *frame)
 
 /* ---- writing ---- */
 
-struct out_buf {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-};
-
-static bool reserve(struct out_buf *b, size_t extra)
-{
-    if (b->failed)
-        return false;
-    if (b->len + extra + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap > 0 ? b->cap : 128;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (p == NULL) {
-        b->failed = true;
-        return false;
-    }
-    b->data = p;
-    b->cap = cap;
-    return true;
-}
-
-static void put_raw(struct out_buf *b, const char *s, size_t n)
-{
-    if (!reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-/* Writes s (n bytes) as a JSON string literal. */
-static void put_string(struct out_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    put_raw(b, "\"", 1);
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        put_raw(b, s + start, i - start);
-        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
-        size_t elen = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 0xf];
-            elen = 6;
-        }
-        put_raw(b, esc, elen);
-        start = i + 1;
-    }
-    put_raw(b, s + start, n - start);
-    put_raw(b, "\"", 1);
-}
-
-static void put_json(struct out_buf *b, const json_t *value)
+/* Appends value as compact JSON, dumped straight into the buffer. */
+static void put_json(struct glv_ocpp16_text *b, const json_t *value)
 {
     if (b->failed)
         return;
     size_t room = b->cap > b->len ? b->cap - b->len - 1 : 0;
-    size_t need = json_dumpb(value, room > 0 ? b->data + b->len : NULL, room, JSON_COMPACT);
+    size_t need = json_dumpb(value, room > 0 ? b->p + b->len : NULL, room, JSON_COMPACT);
     if (need == 0) {
         b->failed = true;
         return;
     }
     if (need > room) {
-        if (!reserve(b, need))
+        if (!glv_ocpp16_text_reserve(b, need))
             return;
         room = b->cap - b->len - 1;
-        if (json_dumpb(value, b->data + b->len, room, JSON_COMPACT) != need) {
+        if (json_dumpb(value, b->p + b->len, room, JSON_COMPACT) != need) {
             b->failed = true;
             return;
         }
     }
     b->len += need;
-    b->data[b->len] = '\0';
+    b->p[b->len] = '\0';
 }
 
-static int finish(struct out_buf *b, char **out, size_t *out_len)
+/* Hands the frame over to the caller, or frees it when building failed. */
+static int finish(struct glv_ocpp16_text *b, char **out, size_t *out_len)
 {
     if (b->failed) {
-        free(b->data);
+        glv_ocpp16_text_free(b);
         return -ENOMEM;
     }
-    *out = b->data;
+    *out = b->p;
     if (out_len != NULL)
         *out_len = b->len;
     return 0;
@@ -317,14 +244,14 @@ int glv_ocppj_write_call(const char *id, const char *action, json_t *payload, ch
     size_t id_len = strlen(id);
     if (id_len == 0 || utf8_chars(id, id_len) > GLV_OCPPJ_ID_MAX)
         return -EINVAL;
-    struct out_buf b = {0};
-    put_raw(&b, "[2,", 3);
-    put_string(&b, id, id_len);
-    put_raw(&b, ",", 1);
-    put_string(&b, action, strlen(action));
-    put_raw(&b, ",", 1);
+    struct glv_ocpp16_text b = {0};
+    glv_ocpp16_text_puts(&b, "[2,");
+    glv_ocpp16_text_json_stringn(&b, id, id_len);
+    glv_ocpp16_text_puts(&b, ",");
+    glv_ocpp16_text_json_stringn(&b, action, strlen(action));
+    glv_ocpp16_text_puts(&b, ",");
     put_json(&b, payload);
-    put_raw(&b, "]", 1);
+    glv_ocpp16_text_puts(&b, "]");
     return finish(&b, out, out_len);
 }
 
@@ -332,12 +259,12 @@ int glv_ocppj_write_result(const char *id, json_t *payload, char **out, size_t *
 {
     if (id == NULL || !json_is_object(payload) || out == NULL)
         return -EINVAL;
-    struct out_buf b = {0};
-    put_raw(&b, "[3,", 3);
-    put_string(&b, id, strlen(id));
-    put_raw(&b, ",", 1);
+    struct glv_ocpp16_text b = {0};
+    glv_ocpp16_text_puts(&b, "[3,");
+    glv_ocpp16_text_json_stringn(&b, id, strlen(id));
+    glv_ocpp16_text_puts(&b, ",");
     put_json(&b, payload);
-    put_raw(&b, "]", 1);
+    glv_ocpp16_text_puts(&b, "]");
     return finish(&b, out, out_len);
 }
 
@@ -361,18 +288,18 @@ int glv_ocppj_write_error(const char *id, enum glv_ocpp16_error code, const char
         return -EINVAL;
     if (description == NULL)
         description = "";
-    struct out_buf b = {0};
-    put_raw(&b, "[4,", 3);
-    put_string(&b, id, strlen(id));
-    put_raw(&b, ",", 1);
-    put_string(&b, name, strlen(name));
-    put_raw(&b, ",", 1);
-    put_string(&b, description, cut_utf8(description, GLV_OCPPJ_DESCRIPTION_MAX));
-    put_raw(&b, ",", 1);
+    struct glv_ocpp16_text b = {0};
+    glv_ocpp16_text_puts(&b, "[4,");
+    glv_ocpp16_text_json_stringn(&b, id, strlen(id));
+    glv_ocpp16_text_puts(&b, ",");
+    glv_ocpp16_text_json_stringn(&b, name, strlen(name));
+    glv_ocpp16_text_puts(&b, ",");
+    glv_ocpp16_text_json_stringn(&b, description, cut_utf8(description, GLV_OCPPJ_DESCRIPTION_MAX));
+    glv_ocpp16_text_puts(&b, ",");
     if (details != NULL)
         put_json(&b, details);
     else
-        put_raw(&b, "{}", 2);
-    put_raw(&b, "]", 1);
+        glv_ocpp16_text_puts(&b, "{}");
+    glv_ocpp16_text_puts(&b, "]");
     return finish(&b, out, out_len);
 }

@@ -86,18 +86,23 @@ start_daemon() {
     fail "galvanid did not become healthy"
 }
 
-# stop_daemon: SIGTERM, expect exit 0 within 10 s.
-stop_daemon() {
-    kill -TERM "$DAEMON_PID"
+# stop_pid PID: SIGTERM to a galvanid, expect exit 0 within 10 s.
+stop_pid() {
+    kill -TERM "$1"
     local rc=0
     for _ in $(seq 1 200); do
-        kill -0 "$DAEMON_PID" 2>/dev/null || break
+        kill -0 "$1" 2>/dev/null || break
         sleep 0.05
     done
-    kill -0 "$DAEMON_PID" 2>/dev/null && fail "galvanid did not stop within 10 s of SIGTERM"
-    wait "$DAEMON_PID" || rc=$?
+    kill -0 "$1" 2>/dev/null && fail "galvanid $1 did not stop within 10 s of SIGTERM"
+    wait "$1" || rc=$?
+    [ "$rc" -eq 0 ] || fail "galvanid $1 exited $rc after SIGTERM"
+}
+
+# stop_daemon: stop_pid for the daemon start_daemon started.
+stop_daemon() {
+    stop_pid "$DAEMON_PID"
     DAEMON_PID=
-    [ "$rc" -eq 0 ] || fail "galvanid exited $rc after SIGTERM"
 }
 
 # expect_json URL JQ-LIKE-PYTHON-EXPR EXPECTED [METHOD]

@@ -68,18 +68,6 @@ refused() {
     grep -q -- "$2" "$WORK/$1.log" || fail "node $1: no '$2' in: $(cat "$WORK/$1.log")"
 }
 
-# stop_node PID: SIGTERM, exit 0 within 10 s.
-stop_node() {
-    kill -TERM "$1"
-    local rc=0
-    for _ in $(seq 1 200); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -0 "$1" 2>/dev/null && fail "node $1 did not stop within 10 s of SIGTERM"
-    wait "$1" || rc=$?
-    [ "$rc" -eq 0 ] || fail "node $1 exited $rc after SIGTERM"
-}
 
 node_of() { curl -fsS "http://127.0.0.1:$1/healthz" | json_get "d['node']"; }
 
@@ -105,7 +93,7 @@ grep -q "reuse_port: true" "$WORK/b.log" || fail "the refusal does not name reus
 # nor with reuse_port while the first holds the address without it
 node_config "$WORK/b.yaml" "$HTTP_B" true
 refused b "cannot listen on 127.0.0.1:$WS_PORT: Address already in use"
-stop_node "$NODE_PID"
+stop_pid "$NODE_PID"
 NODE_PIDS=()
 
 # With reuse_port both listen on the same HTTP and WebSocket addresses.
@@ -155,12 +143,12 @@ expect_sql "SELECT string_agg(identity || ':' || (origin_node = '$NODE_A') || ':
     "$ON_B:true:true:succeeded,$ON_A:false:false:succeeded"
 
 # Node b stops: its chargers reconnect through the same port to node a.
-stop_node "$PID_B"
+stop_pid "$PID_B"
 wait_sql "SELECT count(*) FROM glv_charger_connections WHERE node = '$NODE_A'" "$N" 30
 out=$(command "$HTTP_PORT" "$ON_B")
 [ "$(json_get "d['result']" <<<"$out")" = "{'status': 'Accepted'}" ] || fail "a → $ON_B after b stopped: $out"
 kill "$SIMP" 2>/dev/null || true
 wait "$SIMP" 2>/dev/null || true
-stop_node "$PID_A"
+stop_pid "$PID_A"
 NODE_PIDS=()
 echo "ok"

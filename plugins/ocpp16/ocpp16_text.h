@@ -1,11 +1,11 @@
 /*
- * The text of SQL parameters built without intermediate trees: a growable
- * buffer, PostgreSQL array literals and JSON values. A buffer remembers a
- * failed allocation; every later append is then ignored and the caller
- * checks once, at the end.
+ * Text built without intermediate trees: a growable buffer, with JSON
+ * strings and numbers (OCPP-J frames, stored samples) and PostgreSQL array
+ * literals (SQL parameters). A buffer remembers a failed allocation; every
+ * later append is then ignored and the caller checks once, at the end.
  */
-#ifndef GLV_OCPP16_SQL_TEXT_H
-#define GLV_OCPP16_SQL_TEXT_H
+#ifndef GLV_OCPP16_TEXT_H
+#define GLV_OCPP16_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,13 +16,18 @@ struct glv_ocpp16_text {
     bool failed;
 };
 
+/* Makes room for extra more bytes and the terminator; false when out of
+ * memory (the buffer is then failed). */
+bool glv_ocpp16_text_reserve(struct glv_ocpp16_text *t, size_t extra);
 /* Appends n bytes of s. */
 void glv_ocpp16_text_put(struct glv_ocpp16_text *t, const char *s, size_t n);
 /* Appends the NUL-terminated s. */
 void glv_ocpp16_text_puts(struct glv_ocpp16_text *t, const char *s);
 /* Appends s as a double-quoted element of an array literal (" and \ escaped). */
 void glv_ocpp16_text_array_element(struct glv_ocpp16_text *t, const char *s, size_t n);
-/* Appends s as a JSON string. */
+/* Appends the n bytes of s as a JSON string. */
+void glv_ocpp16_text_json_stringn(struct glv_ocpp16_text *t, const char *s, size_t n);
+/* Appends the NUL-terminated s as a JSON string. */
 void glv_ocpp16_text_json_string(struct glv_ocpp16_text *t, const char *s);
 /* Appends d in the shortest form that reads back as the same double (d must
  * be finite). */

@@ -1,11 +1,11 @@
-/* Text of SQL parameters; see ocpp16_sql_text.h. */
-#include "ocpp16_sql_text.h"
+/* Text built without trees; see ocpp16_text.h. */
+#include "ocpp16_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool reserve(struct glv_ocpp16_text *t, size_t more)
+bool glv_ocpp16_text_reserve(struct glv_ocpp16_text *t, size_t more)
 {
     if (t->failed)
         return false;
@@ -26,7 +26,7 @@ static bool reserve(struct glv_ocpp16_text *t, size_t more)
 
 void glv_ocpp16_text_put(struct glv_ocpp16_text *t, const char *s, size_t n)
 {
-    if (!reserve(t, n))
+    if (!glv_ocpp16_text_reserve(t, n))
         return;
     memcpy(t->p + t->len, s, n);
     t->len += n;
@@ -40,7 +40,7 @@ void glv_ocpp16_text_puts(struct glv_ocpp16_text *t, const char *s)
 
 void glv_ocpp16_text_array_element(struct glv_ocpp16_text *t, const char *s, size_t n)
 {
-    if (!reserve(t, 2 * n + 2))
+    if (!glv_ocpp16_text_reserve(t, 2 * n + 2))
         return;
     char *o = t->p + t->len;
     *o++ = '"';
@@ -54,26 +54,38 @@ void glv_ocpp16_text_array_element(struct glv_ocpp16_text *t, const char *s, siz
     t->p[t->len] = '\0';
 }
 
+void glv_ocpp16_text_json_stringn(struct glv_ocpp16_text *t, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    glv_ocpp16_text_put(t, "\"", 1);
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        glv_ocpp16_text_put(t, s + start, i - start);
+        char esc[6] = {'\\', (char)c, '0', '0', hex[c >> 4], hex[c & 0xf]};
+        size_t len = 2;
+        if (c == '\n')
+            esc[1] = 'n';
+        else if (c == '\r')
+            esc[1] = 'r';
+        else if (c == '\t')
+            esc[1] = 't';
+        else if (c < 0x20) {
+            esc[1] = 'u';
+            len = 6;
+        }
+        glv_ocpp16_text_put(t, esc, len);
+        start = i + 1;
+    }
+    glv_ocpp16_text_put(t, s + start, n - start);
+    glv_ocpp16_text_put(t, "\"", 1);
+}
+
 void glv_ocpp16_text_json_string(struct glv_ocpp16_text *t, const char *s)
 {
-    size_t n = strlen(s);
-    if (!reserve(t, 6 * n + 2))
-        return;
-    char *o = t->p + t->len;
-    *o++ = '"';
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\') {
-            *o++ = '\\';
-            *o++ = (char)*c;
-        } else if (*c < 0x20) {
-            o += sprintf(o, "\\u%04x", *c);
-        } else {
-            *o++ = (char)*c;
-        }
-    }
-    *o++ = '"';
-    t->len = (size_t)(o - t->p);
-    t->p[t->len] = '\0';
+    glv_ocpp16_text_json_stringn(t, s, strlen(s));
 }
 
 void glv_ocpp16_text_double(struct glv_ocpp16_text *t, double d)
