@@ -325,6 +325,19 @@ void glv_db_group_on_conn(glv_db_conn *c)
         arm_delay(db);
 }
 
+/* Replaces *out with *res (taken: *res becomes NULL), or with an error of
+ * sqlstate and text when there is no result. */
+static void keep_result(glv_db_result *out, PGresult **res, const char *sqlstate, const char *text)
+{
+    glv_db_result_clear(out);
+    if (*res) {
+        glv_db_result_from_pg(out, *res);
+        *res = NULL;
+    } else {
+        glv_db_result_error(out, sqlstate, text);
+    }
+}
+
 /* The result of one command of the round (res stolen; NULL for none). */
 static void take_result(glv_db_batch *b, const glv_db_slot *s, PGresult *res)
 {
@@ -338,13 +351,7 @@ static void take_result(glv_db_batch *b, const glv_db_slot *s, PGresult *res)
         if (st != PGRES_COMMAND_OK) {
             b->begin_failed = 1;
             b->round_failed = 1;
-            glv_db_result_clear(&b->commit_res);
-            if (res) {
-                glv_db_result_from_pg(&b->commit_res, res);
-                res = NULL;
-            } else {
-                glv_db_result_error(&b->commit_res, "08006", "BEGIN returned no result");
-            }
+            keep_result(&b->commit_res, &res, "08006", "BEGIN returned no result");
         }
         break;
     case GLV_DB_SLOT_PREPARE:
@@ -354,26 +361,14 @@ static void take_result(glv_db_batch *b, const glv_db_slot *s, PGresult *res)
         if (st == PGRES_PIPELINE_ABORTED || b->begin_failed)
             break;
         /* the statement itself is bad: it fails alone */
-        glv_db_result_clear(&op->res);
-        if (res) {
-            glv_db_result_from_pg(&op->res, res);
-            res = NULL;
-        } else {
-            glv_db_result_error(&op->res, "XX000", "PREPARE returned no result");
-        }
+        keep_result(&op->res, &res, "XX000", "PREPARE returned no result");
         op->failed = 1;
         b->round_failed = 1;
         break;
     case GLV_DB_SLOT_EXEC:
         if (op->failed || st == PGRES_PIPELINE_ABORTED)
             break;
-        glv_db_result_clear(&op->res);
-        if (res) {
-            glv_db_result_from_pg(&op->res, res);
-            res = NULL;
-        } else {
-            glv_db_result_error(&op->res, "XX000", "the statement returned no result");
-        }
+        keep_result(&op->res, &res, "XX000", "the statement returned no result");
         if (!op->res.ok) {
             op->failed = 1;
             b->round_failed = 1;
@@ -387,13 +382,11 @@ static void take_result(glv_db_batch *b, const glv_db_slot *s, PGresult *res)
             break;
         }
         b->commit_failed = 1;
-        glv_db_result_clear(&b->commit_res);
-        if (st == PGRES_COMMAND_OK || !res)
-            glv_db_result_error(&b->commit_res, "40000", "transaction rolled back");
-        else {
-            glv_db_result_from_pg(&b->commit_res, res);
+        if (st == PGRES_COMMAND_OK) {
+            PQclear(res); /* a ROLLBACK: the transaction had failed */
             res = NULL;
         }
+        keep_result(&b->commit_res, &res, "40000", "transaction rolled back");
         break;
     case GLV_DB_SLOT_SYNC:
         break;

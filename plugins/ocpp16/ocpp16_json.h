@@ -4,8 +4,8 @@
  * what json_loadb(text, len, JSON_REJECT_DUPLICATES, …) accepts and builds
  * the same values (a fuzz target compares the two):
  *   - the root is an array or an object, surrounded only by whitespace;
- *   - strings are valid UTF-8 without control characters, escapes include
- *     \uXXXX with surrogate pairs; \u0000 is refused;
+ *   - strings are valid UTF-8 without control characters; escapes include
+ *     \u and four hex digits, surrogate pairs joined, and \u0000 is refused;
  *   - a number without fraction or exponent is an integer and must fit
  *     json_int_t; any other is a real and must be finite;
  *   - an object repeating a key is refused;

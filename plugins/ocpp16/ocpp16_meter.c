@@ -167,10 +167,12 @@ static json_t *reading_at(json_t *readings, const char *ts)
         if (strcmp(json_string_value(json_object_get(r, "timestamp")), ts) == 0)
             return r;
     }
-    r = json_pack("{s:s, s:[]}", "timestamp", ts, "samples");
-    if (r != NULL && json_array_append_new(readings, r) != 0)
+    r = json_object();
+    if (!put(r, "timestamp", json_string(ts)) || !put(r, "samples", json_array())) {
+        json_decref(r);
         return NULL;
-    return r;
+    }
+    return json_array_append_new(readings, r) == 0 ? r : NULL;
 }
 
 json_t *glv_ocpp16_meter_normalize(const json_t *meter_values, double *energy_wh)

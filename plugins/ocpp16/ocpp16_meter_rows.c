@@ -109,7 +109,7 @@ static void put_samples(struct glv_ocpp16_text *t, const json_t *samples)
 void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int64_t tx,
                                const char *charger, int64_t connector, const json_t *readings)
 {
-    struct glv_ocpp16_text samples = {0};
+    struct glv_ocpp16_text *samples = &r->samples;
     size_t i;
     const json_t *reading;
     json_array_foreach(readings, i, reading)
@@ -128,17 +128,16 @@ void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int
             glv_ocpp16_text_double(&r->col[COL_ENERGY], json_number_value(energy));
         else
             glv_ocpp16_text_puts(&r->col[COL_ENERGY], "NULL");
-        samples.len = 0;
-        put_samples(&samples, json_object_get(reading, "samples"));
+        samples->len = 0;
+        put_samples(samples, json_object_get(reading, "samples"));
         next(r, COL_SAMPLES);
-        const char *text = glv_ocpp16_text_get(&samples);
+        const char *text = glv_ocpp16_text_get(samples);
         if (text == NULL)
             r->col[COL_SAMPLES].failed = true;
         else
-            glv_ocpp16_text_array_element(&r->col[COL_SAMPLES], text, samples.len);
+            glv_ocpp16_text_array_element(&r->col[COL_SAMPLES], text, samples->len);
         r->n++;
     }
-    glv_ocpp16_text_free(&samples);
 }
 
 int glv_ocpp16_meter_rows_params(struct glv_ocpp16_meter_rows *r,
@@ -158,5 +157,6 @@ void glv_ocpp16_meter_rows_free(struct glv_ocpp16_meter_rows *r)
 {
     for (int c = 0; c < GLV_OCPP16_METER_ROW_PARAMS; c++)
         glv_ocpp16_text_free(&r->col[c]);
+    glv_ocpp16_text_free(&r->samples);
     r->n = 0;
 }

@@ -25,7 +25,8 @@
 
 struct glv_ocpp16_meter_rows {
     struct glv_ocpp16_text col[GLV_OCPP16_METER_ROW_PARAMS];
-    size_t n; /* readings added */
+    struct glv_ocpp16_text samples; /* one reading's samples, reused */
+    size_t n;                       /* readings added */
 };
 
 /* Adds the readings of one message (borrowed). */

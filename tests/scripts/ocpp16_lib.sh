@@ -57,6 +57,46 @@ $extra
 YAML
 }
 
+# security_listeners CN OTHER-CN: TLS material in $TLS ($WORK/tls): a test
+# CA and a foreign one, a server certificate for 127.0.0.1, client
+# certificates CN.pem and OTHER-CN.pem from the test CA and rogue.pem (CN
+# again) from the foreign one; then the configuration with three listeners,
+# ocpp (profile 1) on $WS_PORT, ocpp-tls (profile 2) on $WSS_PORT and
+# ocpp-mtls (profile 3, client certificates required) on $WSS3_PORT.
+TLS=$WORK/tls
+security_listeners() {
+    local cn=$1 other=$2
+    mkdir -p "$TLS"
+    (
+        cd "$TLS"
+        K='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'
+        openssl req -x509 $K -keyout ca.key -out ca.pem -days 2 -subj /CN=galvani-test-ca
+        openssl req -x509 $K -keyout rca.key -out rca.pem -days 2 -subj /CN=other-ca
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+        openssl req $K -keyout server.key -out server.csr -subj /CN=localhost
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
+        for c in "$cn" "$other"; do
+            openssl req $K -keyout "$c.key" -out "$c.csr" -subj "/CN=$c"
+            openssl x509 -req -in "$c.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -out "$c.pem" -days 2
+        done
+        openssl req $K -keyout rogue.key -out rogue.csr -subj "/CN=$cn"
+        openssl x509 -req -in rogue.csr -CA rca.pem -CAkey rca.key -CAcreateserial -out rogue.pem -days 2
+    ) >/dev/null 2>&1 || fail "openssl could not make the test certificates"
+    write_config "  listeners:
+    ocpp: {security_profile: 1}
+    ocpp-tls: {security_profile: 2}
+    ocpp-mtls: {security_profile: 3}" "    - name: ocpp-tls
+      address: \"127.0.0.1:$WSS_PORT\"
+      tls: {certificate: \"$TLS/server.pem\", key: \"$TLS/server.key\"}
+    - name: ocpp-mtls
+      address: \"127.0.0.1:$WSS3_PORT\"
+      tls:
+        certificate: \"$TLS/server.pem\"
+        key: \"$TLS/server.key\"
+        client_ca: \"$TLS/ca.pem\"
+        client_certificates: required"
+}
+
 migrate() { ctl db migrate >"$WORK/migrate.log" 2>&1 || fail "db migrate: $(cat "$WORK/migrate.log")"; }
 
 # py SCRIPT: runs Python with the client module imported as `c` and

@@ -8,37 +8,7 @@
 # (ChangeConfiguration of AuthorizationKey), which change_configuration
 # refuses, and kept out of the command records.
 source "$(dirname "$0")/ocpp16_lib.sh"
-TLS=$WORK/tls
-mkdir -p "$TLS"
-(
-    cd "$TLS"
-    K='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'
-    openssl req -x509 $K -keyout ca.key -out ca.pem -days 2 -subj /CN=galvani-test-ca
-    openssl req -x509 $K -keyout rca.key -out rca.pem -days 2 -subj /CN=other-ca
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
-    openssl req $K -keyout server.key -out server.csr -subj /CN=localhost
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
-    for cn in CP-3 CP-OTHER; do
-        openssl req $K -keyout $cn.key -out $cn.csr -subj "/CN=$cn"
-        openssl x509 -req -in $cn.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $cn.pem -days 2
-    done
-    openssl req $K -keyout rogue.key -out rogue.csr -subj /CN=CP-3
-    openssl x509 -req -in rogue.csr -CA rca.pem -CAkey rca.key -CAcreateserial -out rogue.pem -days 2
-) >/dev/null 2>&1 || fail "openssl could not make the test certificates"
-
-write_config "  listeners:
-    ocpp: {security_profile: 1}
-    ocpp-tls: {security_profile: 2}
-    ocpp-mtls: {security_profile: 3}" "    - name: ocpp-tls
-      address: \"127.0.0.1:$WSS_PORT\"
-      tls: {certificate: \"$TLS/server.pem\", key: \"$TLS/server.key\"}
-    - name: ocpp-mtls
-      address: \"127.0.0.1:$WSS3_PORT\"
-      tls:
-        certificate: \"$TLS/server.pem\"
-        key: \"$TLS/server.key\"
-        client_ca: \"$TLS/ca.pem\"
-        client_certificates: required"
+security_listeners CP-3 CP-OTHER
 migrate
 ctl charger add CP-1 --profile 1 --password right-password >/dev/null || fail "charger add CP-1"
 ctl charger add CP-2 --profile 2 --password tls-password >/dev/null || fail "charger add CP-2"
