@@ -334,7 +334,7 @@ static void keep_result(glv_db_result *out, PGresult **res, const char *sqlstate
         glv_db_result_from_pg(out, *res);
         *res = NULL;
     } else {
-        glv_db_result_error(out, sqlstate, text);
+        glv_db_result_error(out, sqlstate, "%s", text);
     }
 }
 
