@@ -13,9 +13,25 @@
 
 struct glv_ocpp16_inbound {
     struct glv_ocpp16_inbound *next;
-    struct glv_ocppj_frame frame; /* a CALL with a known action */
+    struct glv_ocppj_frame frame;        /* a CALL with a known action */
+    struct glv_ocpp16_meter_call *meter; /* owned: a MeterValues read from its text, the
+                                          * frame then has no payload */
     uint64_t received_ms;
 };
+
+static void meter_call_free(struct glv_ocpp16_meter_call *meter)
+{
+    if (meter != NULL)
+        free(meter->readings);
+    free(meter);
+}
+
+static void inbound_free(struct glv_ocpp16_inbound *in)
+{
+    glv_ocppj_frame_clear(&in->frame);
+    meter_call_free(in->meter);
+    free(in);
+}
 
 struct glv_ocpp16_outbound {
     struct glv_ocpp16_outbound *next;
@@ -392,6 +408,7 @@ static void request_free(struct glv_ocpp16_request *req)
 {
     struct glv_ocpp16_conn *c = req->conn;
     json_decref(req->payload);
+    meter_call_free(req->meter);
     free(req);
     c->busy = false;
     pump(c);
@@ -433,7 +450,9 @@ static void dispatch(struct glv_ocpp16_conn *c, struct glv_ocpp16_inbound *in)
     struct glv_ocpp16_validate_opts opts;
     struct glv_ocpp16_violation v;
     glv_ocpp16_conn_validate_opts(c, &opts);
-    enum glv_ocpp16_error code = glv_ocpp16_validate(action->request, f->payload, &opts, &v);
+    enum glv_ocpp16_error code = in->meter != NULL
+                                     ? GLV_OCPP16_OK /* valid, as read */
+                                     : glv_ocpp16_validate(action->request, f->payload, &opts, &v);
     if (code != GLV_OCPP16_OK) {
         OCPP16_LOG(GLV_LOG_NOTICE, "%s: %s refused: %s: %s", c->identity, action->name,
                    glv_ocpp16_error_name(code), v.description);
@@ -461,6 +480,8 @@ static void dispatch(struct glv_ocpp16_conn *c, struct glv_ocpp16_inbound *in)
     snprintf(req->id, sizeof req->id, "%s", f->id);
     req->action = action;
     req->payload = json_incref(f->payload);
+    req->meter = in->meter;
+    in->meter = NULL;
     req->received_ms = in->received_ms;
     c->busy = true;
     OCPP16_HOST->metric_add(glv_ocpp16.m_calls_in, 1);
@@ -480,8 +501,7 @@ static void pump(struct glv_ocpp16_conn *c)
             c->in_tail = NULL;
         c->in_count--;
         dispatch(c, in);
-        glv_ocppj_frame_clear(&in->frame);
-        free(in);
+        inbound_free(in);
     }
     c->pumping = false;
     glv_ocpp16_conn_unref(c);
@@ -492,8 +512,7 @@ static void drop_inbound(struct glv_ocpp16_conn *c)
     struct glv_ocpp16_inbound *in;
     while ((in = c->in_head) != NULL) {
         c->in_head = in->next;
-        glv_ocppj_frame_clear(&in->frame);
-        free(in);
+        inbound_free(in);
     }
     c->in_tail = NULL;
     c->in_count = 0;
@@ -574,6 +593,50 @@ static void on_open(glv_ws_conn *ws, void *conn_arg)
     }
 }
 
+/* A MeterValues CALL in the plain form, read without a JSON tree
+ * (ocpp16_meter_decode.h), with *frame set to match; NULL for any other
+ * message, which then takes the general path. */
+static struct glv_ocpp16_meter_call *read_meter_values(const char *data, size_t len,
+                                                       struct glv_ocppj_frame *frame)
+{
+    static const struct glv_ocpp16_action *meter_values;
+    struct glv_ocpp16_meter_call decoded;
+    if (meter_values == NULL)
+        meter_values = glv_ocpp16_action_find("MeterValues");
+    if (meter_values == NULL || !glv_ocpp16_meter_decode(data, len, &decoded))
+        return NULL;
+    struct glv_ocpp16_meter_call *meter = malloc(sizeof *meter);
+    if (meter == NULL) {
+        free(decoded.readings);
+        return NULL;
+    }
+    *meter = decoded;
+    frame->type = GLV_OCPPJ_CALL;
+    frame->id = meter->id;
+    frame->id_len = strlen(meter->id);
+    frame->action = meter_values->name;
+    frame->action_def = meter_values;
+    return meter;
+}
+
+/* Parses a message on the general path; false when it was refused (and
+ * answered when it can be). */
+static bool parse_frame(struct glv_ocpp16_conn *c, const char *data, size_t len,
+                        struct glv_ocppj_frame *frame)
+{
+    struct glv_ocpp16_validate_opts opts;
+    glv_ocpp16_conn_validate_opts(c, &opts);
+    struct glv_ocppj_parse_error err;
+    if (glv_ocppj_parse(data, len, GLV_OCPP16_FROM_CHARGER, &opts, frame, &err) == 0)
+        return true;
+    OCPP16_LOG(GLV_LOG_NOTICE, "%s: refused message: %s: %s", c->identity,
+               glv_ocpp16_error_name(err.code), err.description);
+    if (err.can_reply && frame->id != NULL)
+        send_error(c, frame->id, err.code, err.description);
+    glv_ocppj_frame_clear(frame);
+    return false;
+}
+
 static void on_message(glv_ws_conn *ws, const char *data, size_t len, int is_text, void *conn_arg)
 {
     struct glv_ocpp16_conn *c = conn_arg;
@@ -583,37 +646,29 @@ static void on_message(glv_ws_conn *ws, const char *data, size_t len, int is_tex
         glv_ocpp16_conn_close(c, GLV_WS_CLOSE_UNSUPPORTED, "binary");
         return;
     }
-    struct glv_ocpp16_validate_opts opts;
-    glv_ocpp16_conn_validate_opts(c, &opts);
     struct glv_ocppj_frame frame;
-    struct glv_ocppj_parse_error err;
     memset(&frame, 0, sizeof frame);
-    if (glv_ocppj_parse(data, len, GLV_OCPP16_FROM_CHARGER, &opts, &frame, &err) < 0) {
-        OCPP16_LOG(GLV_LOG_NOTICE, "%s: refused message: %s: %s", c->identity,
-                   glv_ocpp16_error_name(err.code), err.description);
-        if (err.can_reply && frame.id != NULL)
-            send_error(c, frame.id, err.code, err.description);
-        glv_ocppj_frame_clear(&frame);
+    struct glv_ocpp16_meter_call *meter = read_meter_values(data, len, &frame);
+    if (meter == NULL && !parse_frame(c, data, len, &frame))
         return;
-    }
     if (frame.type != GLV_OCPPJ_CALL) {
         handle_response(c, &frame);
         glv_ocppj_frame_clear(&frame);
         return;
     }
-    if (c->in_count >= glv_ocpp16.cfg.max_queue) {
+    struct glv_ocpp16_inbound *in = NULL;
+    if (c->in_count >= glv_ocpp16.cfg.max_queue)
         send_error(c, frame.id, GLV_OCPP16_GENERIC_ERROR,
                    "too many calls waiting for an answer; wait for each CALLRESULT");
-        glv_ocppj_frame_clear(&frame);
-        return;
-    }
-    struct glv_ocpp16_inbound *in = calloc(1, sizeof *in);
-    if (in == NULL) {
+    else if ((in = calloc(1, sizeof *in)) == NULL)
         send_error(c, frame.id, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
+    if (in == NULL) {
         glv_ocppj_frame_clear(&frame);
+        meter_call_free(meter);
         return;
     }
     in->frame = frame; /* the frame's reference moves to the queue */
+    in->meter = meter;
     in->received_ms = c->last_rx_ms;
     if (c->in_tail != NULL)
         c->in_tail->next = in;

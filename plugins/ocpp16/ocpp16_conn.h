@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "ocpp16_error.h"
+#include "ocpp16_meter_decode.h"
 #include "ocpp16_schema.h"
 #include "ocppj_frame.h"
 
@@ -78,7 +79,8 @@ struct glv_ocpp16_request {
     struct glv_ocpp16_conn *conn; /* holds a reference */
     char id[GLV_OCPPJ_ID_MAX + 1];
     const struct glv_ocpp16_action *action; /* static */
-    json_t *payload;                        /* owned reference, validated */
+    json_t *payload;                        /* owned reference, validated; NULL with meter */
+    struct glv_ocpp16_meter_call *meter;    /* owned: a MeterValues read from its text */
     uint64_t received_ms;                   /* monotonic */
 };
 

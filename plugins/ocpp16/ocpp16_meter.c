@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,168 +74,204 @@ static const char *default_unit(const char *measurand)
     return "Wh";
 }
 
-/* The string member key of sv, shared rather than copied, or a new string
- * with fallback when sv has none. */
-static json_t *member(const json_t *sv, const char *key, const char *fallback)
+/* Copies s into the string area at *pool; NULL stays NULL. */
+static const char *keep(char **pool, const char *s)
 {
-    json_t *v = json_object_get(sv, key);
-    return json_is_string(v) ? json_incref(v) : json_string(fallback);
+    if (s == NULL)
+        return NULL;
+    size_t len = strlen(s) + 1;
+    char *out = memcpy(*pool, s, len);
+    *pool += len;
+    return out;
 }
 
-/* Sets key (static ASCII) on s; false when out of memory. */
-static bool put(json_t *s, const char *key, json_t *v)
+static size_t size_of(const char *s)
 {
-    if (s == NULL) {
-        json_decref(v);
-        return false;
-    }
-    return json_object_set_new_nocheck(s, key, v) == 0;
+    return s != NULL ? strlen(s) + 1 : 0;
 }
 
-/* One sampled value as a neutral sample; *energy_wh receives its value when
- * it is an Energy.Active.Import.Register reading in Wh. */
-static json_t *one_sample(const json_t *sv, double *energy_wh)
+/* One sampled value as a neutral sample, its strings copied into *pool;
+ * returns the value in Wh when it is an Energy.Active.Import.Register
+ * reading in Wh, else -1. */
+static double one_sample(const struct glv_ocpp16_sampled *sv, struct glv_ocpp16_sample *s,
+                         char **pool)
 {
-    const char *raw = glv_ocpp16_field_str(sv, "value");
-    const char *measurand = glv_ocpp16_field_str(sv, "measurand");
-    const char *format = glv_ocpp16_field_str(sv, "format");
-    const char *unit = glv_ocpp16_field_str(sv, "unit");
-    if (raw == NULL)
-        raw = "";
-    if (measurand == NULL)
-        measurand = "Energy.Active.Import.Register";
-    if (format == NULL)
-        format = "Raw";
-    if (unit == NULL)
-        unit = default_unit(measurand);
+    const char *measurand = sv->measurand ? sv->measurand : "Energy.Active.Import.Register";
+    const char *format = sv->format ? sv->format : "Raw";
+    const char *unit = sv->unit ? sv->unit : default_unit(measurand);
     double factor = 1.0;
     const char *out_unit = base_unit(unit, &factor);
-    json_t *value = json_null();
-    if (strcmp(format, "Raw") == 0 && raw[0] != '\0') {
+    double wh = -1;
+    s->raw = keep(pool, sv->value ? sv->value : "");
+    s->has_value = false;
+    s->value = 0;
+    if (strcmp(format, "Raw") == 0 && s->raw[0] != '\0') {
         char *end = NULL;
         errno = 0;
-        double d = strtod(raw, &end);
+        double d = strtod(s->raw, &end);
         if (errno == 0 && end != NULL && *end == '\0' && isfinite(d)) {
-            d *= factor;
-            value = json_real(d);
+            s->has_value = true;
+            s->value = d * factor;
             if (strcmp(measurand, "Energy.Active.Import.Register") == 0 &&
                 strcmp(out_unit, "Wh") == 0)
-                *energy_wh = d;
+                wh = s->value;
         }
     }
-    json_t *s = json_object();
-    /* value first: it is always taken, even when s is NULL */
-    bool ok = put(s, "value", value) && put(s, "measurand", member(sv, "measurand", measurand)) &&
-              put(s, "location", member(sv, "location", "Outlet")) &&
-              put(s, "context", member(sv, "context", "Sample.Periodic")) &&
-              put(s, "unit",
-                  strcmp(out_unit, unit) == 0 ? member(sv, "unit", unit) : json_string(out_unit)) &&
-              put(s, "raw", member(sv, "value", raw)) &&
-              put(s, "format", member(sv, "format", format));
-    if (ok && json_is_string(json_object_get(sv, "phase")))
-        ok = put(s, "phase", member(sv, "phase", NULL));
-    if (!ok) {
-        json_decref(s);
-        return NULL;
-    }
-    return s;
+    s->measurand = sv->measurand ? keep(pool, sv->measurand) : measurand;
+    s->phase = keep(pool, sv->phase);
+    s->location = sv->location ? keep(pool, sv->location) : "Outlet";
+    s->context = sv->context ? keep(pool, sv->context) : "Sample.Periodic";
+    s->unit = out_unit == unit && sv->unit != NULL ? keep(pool, out_unit) : out_unit;
+    s->format = sv->format ? keep(pool, sv->format) : format;
+    return wh;
 }
 
-/* Whether samples already holds a sample equal to s. */
-static bool holds(const json_t *samples, const json_t *s)
+static bool same_text(const char *a, const char *b)
 {
-    const char *measurand = json_string_value(json_object_get(s, "measurand"));
-    size_t i;
-    const json_t *t;
-    json_array_foreach(samples, i, t)
-    {
-        if (strcmp(json_string_value(json_object_get(t, "measurand")), measurand) == 0 &&
-            json_equal(t, s))
-            return true;
-    }
-    return false;
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* The reading of readings taken at ts, appended when there is none yet. */
-static json_t *reading_at(json_t *readings, const char *ts)
+static bool same_sample(const struct glv_ocpp16_sample *a, const struct glv_ocpp16_sample *b)
 {
-    size_t i;
-    json_t *r;
-    json_array_foreach(readings, i, r)
-    {
-        if (strcmp(json_string_value(json_object_get(r, "timestamp")), ts) == 0)
-            return r;
-    }
-    r = json_object();
-    if (!put(r, "timestamp", json_string(ts)) || !put(r, "samples", json_array())) {
-        json_decref(r);
-        return NULL;
-    }
-    return json_array_append_new(readings, r) == 0 ? r : NULL;
+    return a->has_value == b->has_value && (!a->has_value || a->value == b->value) &&
+           same_text(a->measurand, b->measurand) && same_text(a->raw, b->raw) &&
+           same_text(a->phase, b->phase) && same_text(a->location, b->location) &&
+           same_text(a->context, b->context) && same_text(a->unit, b->unit) &&
+           same_text(a->format, b->format);
 }
 
-json_t *glv_ocpp16_meter_normalize(const json_t *meter_values, double *energy_wh)
+struct glv_ocpp16_readings *glv_ocpp16_meter_normalize(const struct glv_ocpp16_sampled *in,
+                                                       size_t n)
 {
-    *energy_wh = -1;
-    json_t *out = json_array();
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct glv_ocpp16_sampled *sv = &in[i];
+        text += size_of(sv->value) + size_of(sv->context) + size_of(sv->format) +
+                size_of(sv->measurand) + size_of(sv->phase) + size_of(sv->location) +
+                size_of(sv->unit) + 1;
+    }
+    /* At most n readings and n samples; which reading each value joins
+     * (n when it joins none) is kept at the end of the block. */
+    size_t head = sizeof(struct glv_ocpp16_readings) + n * sizeof(struct glv_ocpp16_reading);
+    size_t body = n * sizeof(struct glv_ocpp16_sample);
+    struct glv_ocpp16_readings *out = malloc(head + body + n * sizeof(size_t) + text);
     if (out == NULL)
         return NULL;
-    size_t i;
-    const json_t *mv;
+    struct glv_ocpp16_sample *samples = (struct glv_ocpp16_sample *)((char *)out + head);
+    size_t *group = (size_t *)((char *)samples + body);
+    char *pool = (char *)(group + n);
+    out->energy_wh = -1;
+    out->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t g = 0;
+        while (g < out->n && out->reading[g].ms != in[i].ms)
+            g++;
+        group[i] = g;
+        if (g < out->n)
+            continue;
+        struct glv_ocpp16_reading *r = &out->reading[g];
+        if (glv_ocpp16_time_format(in[i].ms, r->timestamp) < 0) {
+            group[i] = n;
+            continue;
+        }
+        r->ms = in[i].ms;
+        r->energy_wh = -1;
+        r->n_samples = 0;
+        out->n++;
+    }
+    /* each reading's samples side by side, room for all of its values */
+    size_t at = 0;
+    for (size_t g = 0; g < out->n; g++) {
+        out->reading[g].samples = samples + at;
+        for (size_t i = 0; i < n; i++)
+            at += group[i] == g;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (group[i] == n)
+            continue;
+        struct glv_ocpp16_reading *r = &out->reading[group[i]];
+        struct glv_ocpp16_sample *s = &r->samples[r->n_samples];
+        char *mark = pool;
+        double wh = one_sample(&in[i], s, &pool);
+        bool seen = false;
+        for (size_t k = 0; k < r->n_samples && !seen; k++)
+            seen = same_sample(&r->samples[k], s);
+        if (seen) {
+            pool = mark; /* the same value sent twice: once is enough */
+            continue;
+        }
+        r->n_samples++;
+        if (wh >= 0)
+            r->energy_wh = out->energy_wh = wh;
+    }
+    return out;
+}
+
+struct glv_ocpp16_readings *glv_ocpp16_meter_from_json(const json_t *meter_values)
+{
+    size_t n = 0, i, k;
+    const json_t *mv, *sv;
+    json_array_foreach(meter_values, i, mv)
+    {
+        n += json_array_size(json_object_get(mv, "sampledValue"));
+    }
+    struct glv_ocpp16_sampled *in = calloc(n ? n : 1, sizeof *in);
+    if (in == NULL)
+        return NULL;
+    n = 0;
     json_array_foreach(meter_values, i, mv)
     {
         int64_t ms;
         if (!glv_ocpp16_field_time(mv, "timestamp", &ms))
             continue;
-        char ts[25];
-        glv_ocpp16_iso(ms, ts);
-        if (ts[0] == '\0')
-            continue;
-        json_t *reading = reading_at(out, ts);
-        if (reading == NULL) {
-            json_decref(out);
-            return NULL;
-        }
-        json_t *samples = json_object_get(reading, "samples");
-        size_t k;
-        const json_t *sv;
         json_array_foreach(json_object_get(mv, "sampledValue"), k, sv)
         {
-            double wh = -1;
-            json_t *s = one_sample(sv, &wh);
-            if (s != NULL && json_object_set_nocheck(s, "timestamp",
-                                                     json_object_get(reading, "timestamp")) != 0) {
-                json_decref(s);
-                s = NULL;
-            }
-            if (s != NULL && holds(samples, s)) {
-                json_decref(s); /* the same value sent twice: once is enough */
-                continue;
-            }
-            if (s == NULL || json_array_append_new(samples, s) != 0 ||
-                (wh >= 0 && json_object_set_new(reading, "energy_wh", json_real(wh)) != 0)) {
-                json_decref(out);
-                return NULL;
-            }
-            if (wh >= 0)
-                *energy_wh = wh;
+            in[n] = (struct glv_ocpp16_sampled){
+                .ms = ms,
+                .value = glv_ocpp16_field_str(sv, "value"),
+                .context = glv_ocpp16_field_str(sv, "context"),
+                .format = glv_ocpp16_field_str(sv, "format"),
+                .measurand = glv_ocpp16_field_str(sv, "measurand"),
+                .phase = glv_ocpp16_field_str(sv, "phase"),
+                .location = glv_ocpp16_field_str(sv, "location"),
+                .unit = glv_ocpp16_field_str(sv, "unit"),
+            };
+            n++;
         }
     }
+    struct glv_ocpp16_readings *out = glv_ocpp16_meter_normalize(in, n);
+    free(in);
     return out;
 }
 
-json_t *glv_ocpp16_meter_samples(const json_t *readings)
+/* Sets key (static ASCII) to a new string copy of v; false when out of memory. */
+static bool put_text(json_t *o, const char *key, const char *v)
+{
+    return json_object_set_new_nocheck(o, key, json_string(v)) == 0;
+}
+
+json_t *glv_ocpp16_meter_samples(const struct glv_ocpp16_readings *readings)
 {
     json_t *out = json_array();
-    if (out == NULL)
-        return NULL;
-    size_t i;
-    const json_t *r;
-    json_array_foreach(readings, i, r)
-    {
-        if (json_array_extend(out, json_object_get(r, "samples")) != 0) {
-            json_decref(out);
-            return NULL;
+    for (size_t i = 0; out != NULL && i < readings->n; i++) {
+        const struct glv_ocpp16_reading *r = &readings->reading[i];
+        for (size_t k = 0; k < r->n_samples; k++) {
+            const struct glv_ocpp16_sample *s = &r->samples[k];
+            json_t *o = json_object();
+            bool ok = o != NULL && put_text(o, "timestamp", r->timestamp) &&
+                      put_text(o, "measurand", s->measurand) &&
+                      (s->phase == NULL || put_text(o, "phase", s->phase)) &&
+                      put_text(o, "location", s->location) && put_text(o, "context", s->context) &&
+                      json_object_set_new_nocheck(
+                          o, "value", s->has_value ? json_real(s->value) : json_null()) == 0 &&
+                      put_text(o, "unit", s->unit) && put_text(o, "raw", s->raw) &&
+                      put_text(o, "format", s->format);
+            if (!ok)
+                json_decref(o);
+            if (!ok || json_array_append_new(out, o) != 0) {
+                json_decref(out);
+                return NULL;
+            }
         }
     }
     return out;

@@ -23,16 +23,16 @@ static void put_int(struct glv_ocpp16_meter_rows *r, int col, int64_t v)
     glv_ocpp16_text_put(&r->col[col], buf, (size_t)len);
 }
 
-/* Appends "key":"value" unless value equals the default (NULL: none). */
-static void put_member(struct glv_ocpp16_text *t, const char *key, const json_t *sample,
+/* Appends "key":"value" unless value is NULL or equals the default
+ * (NULL: none). */
+static void put_member(struct glv_ocpp16_text *t, const char *key, const char *v,
                        const char *fallback)
 {
-    const char *v = json_string_value(json_object_get(sample, key));
     if (v == NULL || (fallback != NULL && strcmp(v, fallback) == 0))
         return;
-    glv_ocpp16_text_puts(t, ",");
-    glv_ocpp16_text_json_string(t, key);
-    glv_ocpp16_text_puts(t, ":");
+    glv_ocpp16_text_puts(t, ",\"");
+    glv_ocpp16_text_puts(t, key);
+    glv_ocpp16_text_puts(t, "\":");
     glv_ocpp16_text_json_string(t, v);
 }
 
@@ -68,37 +68,30 @@ static bool json_number_text(const char *s)
 
 /* A sample's value: the charger's own digits when they are the value
  * (no unit conversion, valid JSON), else the shortest exact form. */
-static void put_value(struct glv_ocpp16_text *t, const json_t *sample)
+static void put_value(struct glv_ocpp16_text *t, const struct glv_ocpp16_sample *s)
 {
-    const json_t *value = json_object_get(sample, "value");
-    if (!json_is_number(value)) {
+    if (!s->has_value)
         glv_ocpp16_text_puts(t, "null");
-        return;
-    }
-    double d = json_number_value(value);
-    const char *raw = json_string_value(json_object_get(sample, "raw"));
-    if (raw != NULL && json_number_text(raw) && strtod(raw, NULL) == d)
-        glv_ocpp16_text_puts(t, raw);
+    else if (json_number_text(s->raw) && strtod(s->raw, NULL) == s->value)
+        glv_ocpp16_text_puts(t, s->raw);
     else
-        glv_ocpp16_text_double(t, d);
+        glv_ocpp16_text_double(t, s->value);
 }
 
 /* The stored form of a reading's samples. */
-static void put_samples(struct glv_ocpp16_text *t, const json_t *samples)
+static void put_samples(struct glv_ocpp16_text *t, const struct glv_ocpp16_reading *r)
 {
     glv_ocpp16_text_puts(t, "[");
-    size_t i;
-    const json_t *s;
-    json_array_foreach(samples, i, s)
-    {
+    for (size_t i = 0; i < r->n_samples; i++) {
+        const struct glv_ocpp16_sample *s = &r->samples[i];
         glv_ocpp16_text_puts(t, i == 0 ? "{\"measurand\":" : ",{\"measurand\":");
-        glv_ocpp16_text_json_string(t, json_string_value(json_object_get(s, "measurand")));
-        put_member(t, "phase", s, NULL);
-        put_member(t, "location", s, "Outlet");
-        put_member(t, "context", s, "Sample.Periodic");
-        put_member(t, "unit", s, NULL);
-        put_member(t, "raw", s, NULL);
-        put_member(t, "format", s, "Raw");
+        glv_ocpp16_text_json_string(t, s->measurand);
+        put_member(t, "phase", s->phase, NULL);
+        put_member(t, "location", s->location, "Outlet");
+        put_member(t, "context", s->context, "Sample.Periodic");
+        put_member(t, "unit", s->unit, NULL);
+        put_member(t, "raw", s->raw, NULL);
+        put_member(t, "format", s->format, "Raw");
         glv_ocpp16_text_puts(t, ",\"value\":");
         put_value(t, s);
         glv_ocpp16_text_puts(t, "}");
@@ -107,29 +100,26 @@ static void put_samples(struct glv_ocpp16_text *t, const json_t *samples)
 }
 
 void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int64_t tx,
-                               const char *charger, int64_t connector, const json_t *readings)
+                               const char *charger, int64_t connector,
+                               const struct glv_ocpp16_readings *readings)
 {
     struct glv_ocpp16_text *samples = &r->samples;
-    size_t i;
-    const json_t *reading;
-    json_array_foreach(readings, i, reading)
-    {
+    for (size_t i = 0; i < readings->n; i++) {
+        const struct glv_ocpp16_reading *reading = &readings->reading[i];
         put_int(r, COL_MSG, msg);
         put_int(r, COL_TX, tx);
         put_int(r, COL_CONNECTOR, connector);
         next(r, COL_CHARGER);
         glv_ocpp16_text_array_element(&r->col[COL_CHARGER], charger, strlen(charger));
-        const char *ts = json_string_value(json_object_get(reading, "timestamp"));
         next(r, COL_TIME);
-        glv_ocpp16_text_puts(&r->col[COL_TIME], ts);
+        glv_ocpp16_text_puts(&r->col[COL_TIME], reading->timestamp);
         next(r, COL_ENERGY);
-        const json_t *energy = json_object_get(reading, "energy_wh");
-        if (json_is_number(energy))
-            glv_ocpp16_text_double(&r->col[COL_ENERGY], json_number_value(energy));
+        if (reading->energy_wh >= 0)
+            glv_ocpp16_text_double(&r->col[COL_ENERGY], reading->energy_wh);
         else
             glv_ocpp16_text_puts(&r->col[COL_ENERGY], "NULL");
         samples->len = 0;
-        put_samples(samples, json_object_get(reading, "samples"));
+        put_samples(samples, reading);
         next(r, COL_SAMPLES);
         const char *text = glv_ocpp16_text_get(samples);
         if (text == NULL)

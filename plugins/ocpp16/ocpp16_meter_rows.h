@@ -16,9 +16,9 @@
 #ifndef GLV_OCPP16_METER_ROWS_H
 #define GLV_OCPP16_METER_ROWS_H
 
+#include "ocpp16_meter.h"
 #include "ocpp16_text.h"
 
-#include <jansson.h>
 #include <stdint.h>
 
 #define GLV_OCPP16_METER_ROW_PARAMS 7
@@ -31,7 +31,8 @@ struct glv_ocpp16_meter_rows {
 
 /* Adds the readings of one message (borrowed). */
 void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int64_t tx,
-                               const char *charger, int64_t connector, const json_t *readings);
+                               const char *charger, int64_t connector,
+                               const struct glv_ocpp16_readings *readings);
 
 /* Closes the arrays and points params[0..6] at them (owned by r, valid
  * until glv_ocpp16_meter_rows_free). Returns 0, or -1 when out of memory. */

@@ -95,9 +95,8 @@ static const char SQL_STOP[] =
 /* One transaction message on its way to the database. */
 struct tx_msg {
     struct glv_ocpp16_request *req;
-    json_t *info;     /* new: idTagInfo from token.authorize, or NULL */
-    json_t *readings; /* new: normalized meter values */
-    double energy_wh;
+    json_t *info;                         /* new: idTagInfo from token.authorize, or NULL */
+    struct glv_ocpp16_readings *readings; /* owned: the meter values */
     int64_t connector, tx_id, meter, at_ms;
     char at[25];
     int attempts;
@@ -114,7 +113,7 @@ static struct tx_msg *tx_msg_new(struct glv_ocpp16_request *req)
 static void tx_msg_free(struct tx_msg *m)
 {
     json_decref(m->info);
-    json_decref(m->readings);
+    free(m->readings);
     free(m);
 }
 
@@ -369,8 +368,7 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
     }
     glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id);
     glv_ocpp16_field_int(req->payload, "meterStop", &m->meter);
-    m->readings =
-        glv_ocpp16_meter_normalize(json_object_get(req->payload, "transactionData"), &m->energy_wh);
+    m->readings = glv_ocpp16_meter_from_json(json_object_get(req->payload, "transactionData"));
     if (m->readings == NULL || !glv_ocpp16_field_time(req->payload, "timestamp", &m->at_ms) ||
         glv_ocpp16_iso(m->at_ms, m->at)[0] == '\0') {
         glv_ocpp16_reply_error(req, GLV_OCPP16_PROPERTY_CONSTRAINT_VIOLATION,
@@ -437,8 +435,8 @@ static void meter_answer(struct tx_msg *m, bool stored)
         json_object_set_new(ev, "transaction_id", json_string(id));
         json_object_set_new(ev, "evse_id", json_integer(m->connector));
         json_object_set_new(ev, "connector_id", json_integer(1));
-        if (m->energy_wh >= 0)
-            json_object_set_new(ev, "energy_wh", json_real(m->energy_wh));
+        if (m->readings->energy_wh >= 0)
+            json_object_set_new(ev, "energy_wh", json_real(m->readings->energy_wh));
         json_object_set_new(ev, "samples", glv_ocpp16_meter_samples(m->readings));
     } else if (!stored) {
         OCPP16_LOG(GLV_LOG_INFO, "%s: MeterValues resent; nothing new", req->conn->identity);
@@ -540,11 +538,17 @@ void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
         return;
     }
-    glv_ocpp16_field_int(req->payload, "connectorId", &m->connector);
-    if (!glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id))
-        m->tx_id = 0;
-    m->readings =
-        glv_ocpp16_meter_normalize(json_object_get(req->payload, "meterValue"), &m->energy_wh);
+    if (req->meter != NULL) {
+        m->connector = req->meter->connector;
+        m->tx_id = req->meter->tx_id;
+        m->readings = req->meter->readings;
+        req->meter->readings = NULL;
+    } else {
+        glv_ocpp16_field_int(req->payload, "connectorId", &m->connector);
+        if (!glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id))
+            m->tx_id = 0;
+        m->readings = glv_ocpp16_meter_from_json(json_object_get(req->payload, "meterValue"));
+    }
     if (m->readings == NULL) {
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(m);

@@ -4,12 +4,14 @@
 #include <check.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ocpp16_basic_auth.h"
 #include "ocpp16_fields.h"
 #include "ocpp16_json.h"
 #include "ocpp16_meter.h"
+#include "ocpp16_meter_decode.h"
 #include "ocpp16_meter_rows.h"
 #include "ocpp16_text.h"
 
@@ -30,42 +32,49 @@ START_TEST(meter_values_are_normalized_to_base_units)
                       "{\"value\": \"31\", \"measurand\": \"Temperature\", \"unit\": \"Celcius\"},"
                       "{\"value\": \"abc\", \"format\": \"SignedData\"},"
                       "{\"value\": \"16\", \"measurand\": \"Current.Import\"}]}]");
-    double energy = 0;
-    json_t *r = glv_ocpp16_meter_normalize(mv, &energy);
+    struct glv_ocpp16_readings *r = glv_ocpp16_meter_from_json(mv);
+    json_decref(mv); /* the readings hold their own copies */
     ck_assert_ptr_nonnull(r);
-    ck_assert_uint_eq(json_array_size(r), 1);
-    json_t *reading = json_array_get(r, 0);
-    ck_assert_str_eq(json_string_value(json_object_get(reading, "timestamp")),
-                     "2024-05-01T12:30:00.000Z");
-    ck_assert_double_eq_tol(json_real_value(json_object_get(reading, "energy_wh")), 12345.0, 1e-6);
-    json_t *s = json_object_get(reading, "samples");
-    ck_assert_uint_eq(json_array_size(s), 5);
-    json_t *e = json_array_get(s, 0);
-    ck_assert_str_eq(json_string_value(json_object_get(e, "timestamp")),
-                     "2024-05-01T12:30:00.000Z");
-    ck_assert_str_eq(json_string_value(json_object_get(e, "measurand")),
-                     "Energy.Active.Import.Register");
-    ck_assert_str_eq(json_string_value(json_object_get(e, "unit")), "Wh");
-    ck_assert_double_eq_tol(json_real_value(json_object_get(e, "value")), 12345.0, 1e-6);
-    ck_assert_str_eq(json_string_value(json_object_get(e, "raw")), "12.345");
-    ck_assert_str_eq(json_string_value(json_object_get(e, "context")), "Sample.Periodic");
-    ck_assert_str_eq(json_string_value(json_object_get(e, "location")), "Outlet");
-    ck_assert_ptr_null(json_object_get(e, "phase"));
-    json_t *p = json_array_get(s, 1);
-    ck_assert_str_eq(json_string_value(json_object_get(p, "unit")), "W");
-    ck_assert_double_eq_tol(json_real_value(json_object_get(p, "value")), 7200.0, 1e-6);
-    ck_assert_str_eq(json_string_value(json_object_get(p, "phase")), "L1");
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(s, 2), "unit")), "Celsius");
-    ck_assert(json_is_null(json_object_get(json_array_get(s, 3), "value")));
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(s, 4), "unit")), "A");
-    ck_assert_double_eq_tol(energy, 12345.0, 1e-6);
-    json_decref(r);
-    json_decref(mv);
+    ck_assert_uint_eq(r->n, 1);
+    const struct glv_ocpp16_reading *reading = &r->reading[0];
+    ck_assert_str_eq(reading->timestamp, "2024-05-01T12:30:00.000Z");
+    ck_assert_double_eq_tol(reading->energy_wh, 12345.0, 1e-6);
+    ck_assert_uint_eq(reading->n_samples, 5);
+    const struct glv_ocpp16_sample *e = &reading->samples[0];
+    ck_assert_str_eq(e->measurand, "Energy.Active.Import.Register");
+    ck_assert_str_eq(e->unit, "Wh");
+    ck_assert(e->has_value);
+    ck_assert_double_eq_tol(e->value, 12345.0, 1e-6);
+    ck_assert_str_eq(e->raw, "12.345");
+    ck_assert_str_eq(e->context, "Sample.Periodic");
+    ck_assert_str_eq(e->location, "Outlet");
+    ck_assert_str_eq(e->format, "Raw");
+    ck_assert_ptr_null(e->phase);
+    const struct glv_ocpp16_sample *p = &reading->samples[1];
+    ck_assert_str_eq(p->unit, "W");
+    ck_assert_double_eq_tol(p->value, 7200.0, 1e-6);
+    ck_assert_str_eq(p->phase, "L1");
+    ck_assert_str_eq(reading->samples[2].unit, "Celsius");
+    ck_assert(!reading->samples[3].has_value);
+    ck_assert_str_eq(reading->samples[4].unit, "A");
+    ck_assert_double_eq_tol(r->energy_wh, 12345.0, 1e-6);
 
-    r = glv_ocpp16_meter_normalize(NULL, &energy);
-    ck_assert_uint_eq(json_array_size(r), 0);
-    ck_assert_double_eq(energy, -1);
-    json_decref(r);
+    json_t *samples = glv_ocpp16_meter_samples(r);
+    ck_assert_uint_eq(json_array_size(samples), 5);
+    json_t *first = json_array_get(samples, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(first, "timestamp")),
+                     "2024-05-01T12:30:00.000Z");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(first, "value")), 12345.0, 1e-6);
+    ck_assert_ptr_null(json_object_get(first, "phase"));
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(samples, 1), "phase")), "L1");
+    ck_assert(json_is_null(json_object_get(json_array_get(samples, 3), "value")));
+    json_decref(samples);
+    free(r);
+
+    r = glv_ocpp16_meter_from_json(NULL);
+    ck_assert_uint_eq(r->n, 0);
+    ck_assert_double_eq(r->energy_wh, -1);
+    free(r);
 }
 END_TEST
 
@@ -81,22 +90,16 @@ START_TEST(meter_values_are_grouped_by_time)
                       "{\"timestamp\": \"2024-05-01T14:00:00+02:00\", \"sampledValue\": ["
                       "{\"value\": \"230\", \"measurand\": \"Voltage\"},"
                       "{\"value\": \"101\"}]}]");
-    double energy = 0;
-    json_t *r = glv_ocpp16_meter_normalize(mv, &energy);
-    ck_assert_uint_eq(json_array_size(r), 2);
-    json_t *first = json_array_get(r, 0);
-    ck_assert_str_eq(json_string_value(json_object_get(first, "timestamp")),
-                     "2024-05-01T12:00:00.000Z");
-    json_t *s = json_object_get(first, "samples");
-    ck_assert_uint_eq(json_array_size(s), 3);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(s, 1), "measurand")),
-                     "Voltage");
-    ck_assert_double_eq_tol(json_real_value(json_object_get(first, "energy_wh")), 101.0, 1e-9);
-    json_t *second = json_array_get(r, 1);
-    ck_assert_uint_eq(json_array_size(json_object_get(second, "samples")), 1);
-    ck_assert_ptr_null(json_object_get(second, "energy_wh"));
-    ck_assert_double_eq_tol(energy, 101.0, 1e-9);
-    json_decref(r);
+    struct glv_ocpp16_readings *r = glv_ocpp16_meter_from_json(mv);
+    ck_assert_uint_eq(r->n, 2);
+    ck_assert_str_eq(r->reading[0].timestamp, "2024-05-01T12:00:00.000Z");
+    ck_assert_uint_eq(r->reading[0].n_samples, 3);
+    ck_assert_str_eq(r->reading[0].samples[1].measurand, "Voltage");
+    ck_assert_double_eq_tol(r->reading[0].energy_wh, 101.0, 1e-9);
+    ck_assert_uint_eq(r->reading[1].n_samples, 1);
+    ck_assert_double_eq(r->reading[1].energy_wh, -1);
+    ck_assert_double_eq_tol(r->energy_wh, 101.0, 1e-9);
+    free(r);
     json_decref(mv);
 }
 END_TEST
@@ -124,15 +127,22 @@ END_TEST
 /* Two messages, the second with two readings: seven parallel arrays. */
 START_TEST(meter_rows_are_parallel_arrays)
 {
-    json_t *one = load("[{\"timestamp\": \"2024-05-01T12:00:00.000Z\", \"energy_wh\": 1500,"
-                       " \"samples\": [{\"measurand\": \"Energy.Active.Import.Register\","
-                       " \"location\": \"Outlet\", \"context\": \"Sample.Clock\", \"value\": 1500,"
-                       " \"unit\": \"Wh\", \"raw\": \"1.5\", \"format\": \"Raw\"}]}]");
-    json_t *two = load("[{\"timestamp\": \"2024-05-01T12:00:00.000Z\", \"samples\": []},"
-                       " {\"timestamp\": \"2024-05-01T12:01:00.000Z\", \"samples\": ["
-                       "{\"measurand\": \"Voltage\", \"phase\": \"L1-N\", \"location\": \"Inlet\","
-                       " \"context\": \"Sample.Periodic\", \"value\": null, \"unit\": \"V\","
-                       " \"raw\": \"x\\\"y\", \"format\": \"SignedData\"}]}]");
+    const int64_t t0 = 1714564800000; /* 2024-05-01T12:00:00Z */
+    struct glv_ocpp16_sampled one_in[] = {
+        {.ms = t0, .value = "1.5", .context = "Sample.Clock", .unit = "kWh"},
+    };
+    struct glv_ocpp16_sampled two_in[] = {
+        {.ms = t0 + 60000,
+         .value = "x\"y",
+         .measurand = "Voltage",
+         .phase = "L1-N",
+         .location = "Inlet",
+         .context = "Sample.Periodic",
+         .format = "SignedData"},
+        {.ms = t0, .value = "230", .measurand = "Voltage", .location = "Outlet", .unit = "V"},
+    };
+    struct glv_ocpp16_readings *one = glv_ocpp16_meter_normalize(one_in, 1);
+    struct glv_ocpp16_readings *two = glv_ocpp16_meter_normalize(two_in, 2);
     struct glv_ocpp16_meter_rows r = {0};
     const char *p[GLV_OCPP16_METER_ROW_PARAMS];
     ck_assert_int_eq(glv_ocpp16_meter_rows_params(&r, p), 0);
@@ -147,20 +157,107 @@ START_TEST(meter_rows_are_parallel_arrays)
     ck_assert_str_eq(p[1], "{7,0,0}");
     ck_assert_str_eq(p[2], "{\"CP \\\"1\\\"\",\"CP-2\",\"CP-2\"}");
     ck_assert_str_eq(p[3], "{1,2,2}");
-    ck_assert_str_eq(p[4], "{2024-05-01T12:00:00.000Z,2024-05-01T12:00:00.000Z,"
-                           "2024-05-01T12:01:00.000Z}");
+    ck_assert_str_eq(p[4], "{2024-05-01T12:00:00.000Z,2024-05-01T12:01:00.000Z,"
+                           "2024-05-01T12:00:00.000Z}");
     ck_assert_str_eq(p[5], "{1500,NULL,NULL}");
-    /* defaults left out; the JSON escaped once more inside the array */
+    /* defaults left out, a converted value in its shortest form, the value
+     * as sent otherwise; the JSON escaped once more inside the array */
     ck_assert_str_eq(p[6], "{\"[{\\\"measurand\\\":\\\"Energy.Active.Import.Register\\\","
                            "\\\"context\\\":\\\"Sample.Clock\\\",\\\"unit\\\":\\\"Wh\\\","
-                           "\\\"raw\\\":\\\"1.5\\\",\\\"value\\\":1500}]\",\"[]\","
+                           "\\\"raw\\\":\\\"1.5\\\",\\\"value\\\":1500}]\","
                            "\"[{\\\"measurand\\\":\\\"Voltage\\\",\\\"phase\\\":\\\"L1-N\\\","
                            "\\\"location\\\":\\\"Inlet\\\",\\\"unit\\\":\\\"V\\\","
                            "\\\"raw\\\":\\\"x\\\\\\\"y\\\",\\\"format\\\":\\\"SignedData\\\","
-                           "\\\"value\\\":null}]\"}");
+                           "\\\"value\\\":null}]\","
+                           "\"[{\\\"measurand\\\":\\\"Voltage\\\",\\\"unit\\\":\\\"V\\\","
+                           "\\\"raw\\\":\\\"230\\\",\\\"value\\\":230}]\"}");
     glv_ocpp16_meter_rows_free(&r);
-    json_decref(one);
-    json_decref(two);
+    free(one);
+    free(two);
+}
+END_TEST
+
+/* A MeterValues CALL in the plain form is read without a tree, members in
+ * any order, and gives the readings the general path gives. */
+START_TEST(meter_values_are_read_from_text)
+{
+    static const char text[] =
+        " [2 , \"m-1\",\"MeterValues\", {\"meterValue\": [{\"sampledValue\": ["
+        "{\"unit\": \"kWh\", \"value\": \"12.5\"},"
+        "{\"value\": \"16\", \"measurand\": \"Current.Import\", \"phase\": \"L1\"}],"
+        " \"timestamp\": \"2024-05-01T14:30:00+02:00\"}],"
+        " \"transactionId\": 42, \"connectorId\": 2}]\n";
+    struct glv_ocpp16_meter_call call;
+    ck_assert(glv_ocpp16_meter_decode(text, sizeof text - 1, &call));
+    ck_assert_str_eq(call.id, "m-1");
+    ck_assert_int_eq(call.connector, 2);
+    ck_assert_int_eq(call.tx_id, 42);
+    ck_assert_uint_eq(call.readings->n, 1);
+    ck_assert_str_eq(call.readings->reading[0].timestamp, "2024-05-01T12:30:00.000Z");
+    ck_assert_uint_eq(call.readings->reading[0].n_samples, 2);
+    ck_assert_str_eq(call.readings->reading[0].samples[1].phase, "L1");
+    ck_assert_double_eq_tol(call.readings->energy_wh, 12500.0, 1e-9);
+    free(call.readings);
+
+    static const char no_tx[] = "[2,\"x\",\"MeterValues\",{\"connectorId\":0,\"meterValue\":"
+                                "[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"sampledValue\":"
+                                "[{\"value\":\"1\"}]}]}]";
+    ck_assert(glv_ocpp16_meter_decode(no_tx, sizeof no_tx - 1, &call));
+    ck_assert_int_eq(call.tx_id, 0);
+    free(call.readings);
+}
+END_TEST
+
+/* Anything but the plain form is left to the general path. */
+START_TEST(meter_values_text_leaves_the_rest)
+{
+    static const char *const others[] = {
+        /* escapes, non-ASCII */
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"\\u0031\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"\xc3\xa9\"}]}]}]",
+        /* not in an enum, unknown property, duplicate, null, real, missing */
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\",\"unit\":\"kwh\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"foo\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"connectorId\":2,\"meterValue\":[{"
+        "\"timestamp\":\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"transactionId\":null,\"meterValue\":[{"
+        "\"timestamp\":\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1.0,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"}]}]}]",
+        /* empty arrays, a lenient timestamp, a sampled value without value */
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01 12:00:00\",\"sampledValue\":[{\"value\":\"1\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"unit\":\"Wh\"}]}]}]",
+        /* the envelope: another action, another type, an empty or long id,
+         * trailing text, a trailing comma */
+        "[2,\"1\",\"Heartbeat\",{}]",
+        "[3,\"1\",{}]",
+        "[2,\"\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"}]}]}]",
+        "[2,\"0123456789012345678901234567890123456\",\"MeterValues\",{\"connectorId\":1,"
+        "\"meterValue\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"sampledValue\":"
+        "[{\"value\":\"1\"}]}]}]",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"}]}]}] x",
+        "[2,\"1\",\"MeterValues\",{\"connectorId\":1,\"meterValue\":[{\"timestamp\":"
+        "\"2024-05-01T12:00:00Z\",\"sampledValue\":[{\"value\":\"1\"},]}]}]",
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        struct glv_ocpp16_meter_call call = {.readings = NULL};
+        ck_assert_msg(!glv_ocpp16_meter_decode(others[i], strlen(others[i]), &call), "read: %s",
+                      others[i]);
+        ck_assert_ptr_null(call.readings);
+    }
 }
 END_TEST
 
@@ -274,6 +371,8 @@ int main(void)
     tcase_add_test(tc, text_escapes_what_it_must);
     tcase_add_test(tc, json_parser_matches_jansson);
     tcase_add_test(tc, meter_rows_are_parallel_arrays);
+    tcase_add_test(tc, meter_values_are_read_from_text);
+    tcase_add_test(tc, meter_values_text_leaves_the_rest);
     tcase_add_test(tc, basic_credentials);
     tcase_add_test(tc, field_readers_take_lenient_forms);
     suite_add_tcase(s, tc);

@@ -1,0 +1,340 @@
+/* MeterValues read from the text of its CALL; see ocpp16_meter_decode.h. */
+#include "ocpp16_meter_decode.h"
+
+#include "ocpp16_schema.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The text being read: a writable copy, so that each string read can be
+ * ended with a NUL in place of its closing quote. */
+struct reader {
+    char *p, *end;
+};
+
+static void skip_space(struct reader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
+
+static bool eat(struct reader *r, char c)
+{
+    skip_space(r);
+    if (r->p < r->end && *r->p == c) {
+        r->p++;
+        return true;
+    }
+    return false;
+}
+
+/* A string of printable ASCII without escapes, NUL-terminated in place. */
+static const char *string(struct reader *r, size_t *len)
+{
+    if (!eat(r, '"'))
+        return NULL;
+    char *start = r->p;
+    while (r->p < r->end && *r->p != '"') {
+        unsigned char c = (unsigned char)*r->p;
+        if (c == '\\' || c < 0x20 || c >= 0x80)
+            return NULL;
+        r->p++;
+    }
+    if (r->p == r->end)
+        return NULL;
+    *len = (size_t)(r->p - start);
+    *r->p++ = '\0';
+    return start;
+}
+
+/* A JSON integer of at most 18 digits (one jansson reads as an integer). */
+static bool integer(struct reader *r, int64_t *out)
+{
+    skip_space(r);
+    bool negative = r->p < r->end && *r->p == '-';
+    if (negative)
+        r->p++;
+    const char *start = r->p;
+    int64_t v = 0;
+    while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+        if (r->p - start == 18)
+            return false;
+        v = v * 10 + (*r->p++ - '0');
+    }
+    size_t digits = (size_t)(r->p - start);
+    if (digits == 0 || (digits > 1 && *start == '0'))
+        return false;
+    if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))
+        return false;
+    *out = negative ? -v : v;
+    return true;
+}
+
+/* Steps through a container: 1 when a member or item follows (an object's
+ * key read into *key with its colon), 0 at the closing bracket, -1 for
+ * anything else. */
+static int next_member(struct reader *r, bool *first, const char **key, size_t *key_len)
+{
+    if (eat(r, '}'))
+        return 0;
+    if (!*first && !eat(r, ','))
+        return -1;
+    *first = false;
+    *key = string(r, key_len);
+    return *key != NULL && eat(r, ':') ? 1 : -1;
+}
+
+static int next_item(struct reader *r, bool *first)
+{
+    if (eat(r, ']'))
+        return 0;
+    if (!*first && !eat(r, ','))
+        return -1;
+    *first = false;
+    return 1;
+}
+
+static bool is_key(const char *key, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(key, name, len) == 0;
+}
+
+/* Whether a string passes a string node of the schema. */
+static bool string_fits(const struct glv_ocpp16_node *node, const char *s, size_t len)
+{
+    if (node->enum_count > 0) {
+        for (uint16_t i = 0; i < node->enum_count; i++)
+            if (is_key(s, len, node->enum_values[i]))
+                return true;
+        return false;
+    }
+    if (node->max_length > 0 && len > node->max_length)
+        return false;
+    int64_t ms;
+    return node->format == GLV_OCPP16_FORMAT_NONE ||
+           (node->format == GLV_OCPP16_FORMAT_DATE_TIME && glv_ocpp16_time_parse(s, len, &ms) == 0);
+}
+
+static const struct glv_ocpp16_prop *prop_of(const struct glv_ocpp16_node *node, const char *key,
+                                             size_t len)
+{
+    for (uint16_t i = 0; node != NULL && i < node->prop_count; i++)
+        if (is_key(key, len, node->props[i].name))
+            return &node->props[i];
+    return NULL;
+}
+
+/* The parts of the MeterValues schema read here, found once. */
+static struct {
+    bool ready;
+    const struct glv_ocpp16_node *meter_values; /* the meterValue array */
+    const struct glv_ocpp16_node *timestamp;
+    const struct glv_ocpp16_node *sampled_values; /* the sampledValue array */
+    const struct glv_ocpp16_node *sampled_value;  /* its item, an object */
+} schema;
+
+static bool schema_ready(void)
+{
+    if (schema.ready)
+        return true;
+    const struct glv_ocpp16_action *a = glv_ocpp16_action_find("MeterValues");
+    const struct glv_ocpp16_prop *mv = a ? prop_of(a->request, "meterValue", 10) : NULL;
+    const struct glv_ocpp16_node *item = mv ? mv->node->items : NULL;
+    const struct glv_ocpp16_prop *ts = prop_of(item, "timestamp", 9);
+    const struct glv_ocpp16_prop *sv = prop_of(item, "sampledValue", 12);
+    if (ts == NULL || sv == NULL || sv->node->items == NULL)
+        return false;
+    schema.meter_values = mv->node;
+    schema.timestamp = ts->node;
+    schema.sampled_values = sv->node;
+    schema.sampled_value = sv->node->items;
+    schema.ready = true;
+    return true;
+}
+
+/* Where a SampledValue property goes in struct glv_ocpp16_sampled. */
+static const char **sampled_field(struct glv_ocpp16_sampled *s, const char *name)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } fields[] = {
+        {"value", offsetof(struct glv_ocpp16_sampled, value)},
+        {"context", offsetof(struct glv_ocpp16_sampled, context)},
+        {"format", offsetof(struct glv_ocpp16_sampled, format)},
+        {"measurand", offsetof(struct glv_ocpp16_sampled, measurand)},
+        {"phase", offsetof(struct glv_ocpp16_sampled, phase)},
+        {"location", offsetof(struct glv_ocpp16_sampled, location)},
+        {"unit", offsetof(struct glv_ocpp16_sampled, unit)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].name, name) == 0)
+            return (const char **)((char *)s + fields[i].offset);
+    return NULL;
+}
+
+/* Every required property of node is among the seen ones (bit i: prop i). */
+static bool has_required(const struct glv_ocpp16_node *node, uint32_t seen)
+{
+    for (uint16_t i = 0; i < node->prop_count; i++)
+        if (node->props[i].required && !(seen & (1u << i)))
+            return false;
+    return true;
+}
+
+static bool sampled_value(struct reader *r, struct glv_ocpp16_sampled *s)
+{
+    const struct glv_ocpp16_node *node = schema.sampled_value;
+    *s = (struct glv_ocpp16_sampled){0};
+    uint32_t seen = 0;
+    bool first = true;
+    const char *key;
+    size_t key_len;
+    int step;
+    if (!eat(r, '{') || node->prop_count > 32)
+        return false;
+    while ((step = next_member(r, &first, &key, &key_len)) == 1) {
+        const struct glv_ocpp16_prop *p = prop_of(node, key, key_len);
+        size_t len;
+        const char *v = string(r, &len);
+        if (p == NULL || v == NULL || p->node->kind != GLV_OCPP16_STRING)
+            return false;
+        uint32_t bit = 1u << (p - node->props);
+        const char **field = sampled_field(s, p->name);
+        if ((seen & bit) || field == NULL || !string_fits(p->node, v, len))
+            return false;
+        seen |= bit;
+        *field = v;
+    }
+    return step == 0 && has_required(node, seen);
+}
+
+/* One MeterValue: its sampled values appended to in[*n]. */
+static bool meter_value(struct reader *r, struct glv_ocpp16_sampled *in, size_t *n)
+{
+    size_t from = *n;
+    int64_t ms = 0;
+    bool has_time = false, has_values = false, first = true;
+    const char *key;
+    size_t key_len;
+    int step;
+    if (!eat(r, '{'))
+        return false;
+    while ((step = next_member(r, &first, &key, &key_len)) == 1) {
+        if (is_key(key, key_len, "timestamp") && !has_time) {
+            size_t len;
+            const char *v = string(r, &len);
+            if (v == NULL || schema.timestamp->format != GLV_OCPP16_FORMAT_DATE_TIME ||
+                glv_ocpp16_time_parse(v, len, &ms) != 0)
+                return false;
+            has_time = true;
+        } else if (is_key(key, key_len, "sampledValue") && !has_values) {
+            bool item_first = true;
+            int item;
+            if (!eat(r, '['))
+                return false;
+            while ((item = next_item(r, &item_first)) == 1) {
+                if (*n == GLV_OCPP16_METER_DECODE_MAX || !sampled_value(r, &in[*n]))
+                    return false;
+                (*n)++;
+            }
+            if (item < 0 || *n - from < schema.sampled_values->min_items)
+                return false;
+            has_values = true;
+        } else {
+            return false;
+        }
+    }
+    if (step < 0 || !has_time || !has_values)
+        return false;
+    for (size_t i = from; i < *n; i++)
+        in[i].ms = ms;
+    return true;
+}
+
+/* The payload: connectorId, transactionId, meterValue, in any order. */
+static bool payload(struct reader *r, struct glv_ocpp16_meter_call *call,
+                    struct glv_ocpp16_sampled *in, size_t *n)
+{
+    bool has_connector = false, has_tx = false, has_values = false, first = true;
+    const char *key;
+    size_t key_len;
+    int step;
+    if (!eat(r, '{'))
+        return false;
+    while ((step = next_member(r, &first, &key, &key_len)) == 1) {
+        if (is_key(key, key_len, "connectorId") && !has_connector) {
+            has_connector = integer(r, &call->connector);
+            if (!has_connector)
+                return false;
+        } else if (is_key(key, key_len, "transactionId") && !has_tx) {
+            has_tx = integer(r, &call->tx_id);
+            if (!has_tx)
+                return false;
+        } else if (is_key(key, key_len, "meterValue") && !has_values) {
+            bool item_first = true;
+            size_t count = 0;
+            int item;
+            if (!eat(r, '['))
+                return false;
+            while ((item = next_item(r, &item_first)) == 1) {
+                if (!meter_value(r, in, n))
+                    return false;
+                count++;
+            }
+            if (item < 0 || count < schema.meter_values->min_items)
+                return false;
+            has_values = true;
+        } else {
+            return false;
+        }
+    }
+    return step == 0 && has_connector && has_values;
+}
+
+/* [2, "<id>", "MeterValues", {payload}] and nothing after it. */
+static bool call(struct reader *r, struct glv_ocpp16_meter_call *out, struct glv_ocpp16_sampled *in,
+                 size_t *n)
+{
+    int64_t type;
+    size_t id_len, action_len;
+    const char *id, *action;
+    if (!eat(r, '[') || !integer(r, &type) || type != 2 || !eat(r, ','))
+        return false;
+    if ((id = string(r, &id_len)) == NULL || id_len == 0 || id_len > GLV_OCPPJ_ID_MAX ||
+        !eat(r, ','))
+        return false;
+    if ((action = string(r, &action_len)) == NULL || !is_key(action, action_len, "MeterValues") ||
+        !eat(r, ','))
+        return false;
+    memcpy(out->id, id, id_len + 1);
+    if (!payload(r, out, in, n) || !eat(r, ']'))
+        return false;
+    skip_space(r);
+    return r->p == r->end;
+}
+
+bool glv_ocpp16_meter_decode(const char *text, size_t len, struct glv_ocpp16_meter_call *out)
+{
+    if (text == NULL || !schema_ready())
+        return false;
+    char small[2048];
+    char *copy = len < sizeof small ? small : malloc(len);
+    if (copy == NULL)
+        return false;
+    memcpy(copy, text, len);
+    struct reader r = {.p = copy, .end = copy + len};
+    struct glv_ocpp16_sampled in[GLV_OCPP16_METER_DECODE_MAX];
+    size_t n = 0;
+    struct glv_ocpp16_meter_call call_read = {.tx_id = 0};
+    bool ok = call(&r, &call_read, in, &n);
+    if (ok) {
+        call_read.readings = glv_ocpp16_meter_normalize(in, n);
+        ok = call_read.readings != NULL;
+    }
+    if (copy != small)
+        free(copy);
+    if (ok)
+        *out = call_read;
+    return ok;
+}
