@@ -614,6 +614,18 @@ static int host_notify(glv_plugin *p, const char *event, json_t *payload)
     return 0;
 }
 
+static int host_listened(glv_plugin *p, const char *event)
+{
+    struct bus_event *ev = event_get(p->core->bus, event ? event : "", false);
+    if (!ev || ev->kind != GLV_EVENT_NOTIFICATION)
+        return glv_fail(p, -ENOENT, "'%s' is not a declared notification event",
+                        event ? event : "");
+    for (const struct sub *s = ev->subs; s; s = s->next)
+        if (!s->removed)
+            return 1;
+    return 0;
+}
+
 /* ---- start-time check ---- */
 
 struct check_ctx {
@@ -693,4 +705,5 @@ void glv_bus_fill_host(glv_host *h)
     h->filter_resume = host_filter_resume;
     h->filter_reason = host_filter_reason;
     h->notify = host_notify;
+    h->listened = host_listened;
 }

@@ -281,6 +281,14 @@ typedef struct glv_host {
      * result, error: stolen; one of them NULL. error: {"code", "message"}. */
     void (*command_reply)(glv_command *cmd, json_t *result, json_t *error);
 
+    /* ---- ABI 0.2: hooks bus ---- */
+
+    /* 1 when the declared notification event has a listener now, 0 when it
+     * has none (notify would drop the payload unread), -ENOENT when it is
+     * not a declared notification. Cheap: call it before building a large
+     * payload. */
+    int (*listened)(glv_plugin *p, const char *event);
+
     /* Append new functions here, with the ABI minor that added them. */
 } glv_host;
 

@@ -23,6 +23,8 @@
  *        services, timers, worker pool, password hashing, metrics, HTTP,
  *        WebSocket, PostgreSQL, charger registry and command routing),
  *        migrations.
+ *   0.2  host->listened: whether a notification has listeners, so that an
+ *        emitter can skip building a payload nobody reads.
  */
 #ifndef GALVANI_PLUGIN_H
 #define GALVANI_PLUGIN_H
@@ -38,7 +40,7 @@ extern "C" {
 
 #define GLV_PLUGIN_MAGIC 0x474c5650u /* "GLVP" */
 #define GLV_ABI_MAJOR 0
-#define GLV_ABI_MINOR 1
+#define GLV_ABI_MINOR 2
 
 /* Name of the exported entry symbol, for dlsym. */
 #define GLV_PLUGIN_ENTRY_SYMBOL "glv_plugin_entry"

@@ -22,6 +22,11 @@ void glv_ocpp16_emit(const char *event, json_t *payload)
         OCPP16_LOG(GLV_LOG_ERR, "%s: event not emitted", event);
 }
 
+bool glv_ocpp16_listened(const char *event)
+{
+    return !GLV_HOST_HAS(OCPP16_HOST, listened) || OCPP16_HOST->listened(glv_ocpp16.p, event) != 0;
+}
+
 const char *glv_ocpp16_neutral_status(const char *status)
 {
     static const struct {

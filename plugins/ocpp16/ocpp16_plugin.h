@@ -87,6 +87,9 @@ void glv_ocpp16_command(glv_command *cmd, const char *identity, const char *comm
 json_t *glv_ocpp16_event_new(const char *identity, int64_t at_ms);
 /* Emits a notification (payload stolen) and logs a failure. */
 void glv_ocpp16_emit(const char *event, json_t *payload);
+/* Whether event has a listener (true when the host cannot tell): a payload
+ * nobody reads need not be built. */
+bool glv_ocpp16_listened(const char *event);
 /* The neutral EVSE status of a 1.6 ChargePointStatus (static string). */
 const char *glv_ocpp16_neutral_status(const char *status);
 

@@ -428,7 +428,7 @@ static void meter_answer(struct tx_msg *m, bool stored)
 {
     struct glv_ocpp16_request *req = m->req;
     json_t *ev = NULL;
-    if (stored && m->tx_id > 0) {
+    if (stored && m->tx_id > 0 && glv_ocpp16_listened("transaction.meter")) {
         char id[24];
         snprintf(id, sizeof id, "%" PRId64, m->tx_id);
         ev = glv_ocpp16_event_new(req->conn->identity, -1);

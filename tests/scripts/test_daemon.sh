@@ -26,12 +26,12 @@ svc_provider:
 YAML
 }
 
-"$GALVANID" --version | grep -q "galvanid .* (plugin ABI 0.1)" || fail "--version"
+"$GALVANID" --version | grep -q "galvanid .* (plugin ABI 0.2)" || fail "--version"
 
 # -t on a good file
 write_config hello
 out=$("$GALVANID" -t -v -c "$WORK/galvani.yaml") || fail "-t refused a valid file: $out"
-grep -q "plugin svc_provider 1.0 (ABI 0.1)" <<<"$out" || fail "-t output: $out"
+grep -q "plugin svc_provider 1.0 (ABI 0.2)" <<<"$out" || fail "-t output: $out"
 grep -q "database: not configured" <<<"$out" || fail "-t output: $out"
 grep -q "s3cret-value" <<<"$out" && fail "-t -v printed a secret"
 grep -q '"api_key":"\*\*\*"' <<<"$out" || fail "-t -v did not show the redacted secret: $out"

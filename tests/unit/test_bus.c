@@ -284,8 +284,15 @@ static void note_version_listener(const char *event, const json_t *payload, void
 START_TEST(notifications_fan_out_after_the_call)
 {
     H->event_declare(alpha, "t.done", GLV_EVENT_NOTIFICATION, 1);
+    ck_assert_int_eq(H->listened(alpha, "t.done"), 0);
+    ck_assert_int_eq(H->listened(alpha, "t.nobody"), -ENOENT);
+    int64_t sub = H->listen(beta, "t.done", 1, listener_a, NULL);
+    ck_assert_int_eq(H->listened(alpha, "t.done"), 1);
+    H->unsubscribe(beta, sub);
+    ck_assert_int_eq(H->listened(alpha, "t.done"), 0);
     H->listen(beta, "t.done", 1, listener_a, NULL);
     H->listen(gamma_, "t.done", 1, listener_b, NULL);
+    ck_assert_int_eq(H->listened(alpha, "t.done"), 1);
     ck_assert_int_eq(H->notify(alpha, "t.done", json_pack("{s:i}", "n", 5)), 0);
     ck_assert_int_eq(H->notify(alpha, "t.done", json_pack("{s:i}", "n", 7)), 0);
     ck_assert_int_eq(notes_a, 0); /* later loop turn */
