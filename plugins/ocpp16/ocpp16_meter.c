@@ -38,7 +38,7 @@ static const struct unit_map units[] = {
 static const char *base_unit(const char *unit, double *factor)
 {
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(units[i].from, unit) == 0) {
+        if (units[i].from[0] == unit[0] && strcmp(units[i].from, unit) == 0) {
             *factor = units[i].factor;
             return units[i].to;
         }
@@ -104,6 +104,7 @@ static double one_sample(const struct glv_ocpp16_sampled *sv, struct glv_ocpp16_
     double wh = -1;
     s->raw = keep(pool, sv->value ? sv->value : "");
     s->has_value = false;
+    s->converted = false;
     s->value = 0;
     if (strcmp(format, "Raw") == 0 && s->raw[0] != '\0') {
         char *end = NULL;
@@ -111,6 +112,7 @@ static double one_sample(const struct glv_ocpp16_sampled *sv, struct glv_ocpp16_
         double d = strtod(s->raw, &end);
         if (errno == 0 && end != NULL && *end == '\0' && isfinite(d)) {
             s->has_value = true;
+            s->converted = factor != 1.0;
             s->value = d * factor;
             if (strcmp(measurand, "Energy.Active.Import.Register") == 0 &&
                 strcmp(out_unit, "Wh") == 0)

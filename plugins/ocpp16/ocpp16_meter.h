@@ -36,6 +36,7 @@ struct glv_ocpp16_sample {
     const char *raw;  /* the value as sent */
     const char *format;
     bool has_value; /* false for a SignedData or unreadable value */
+    bool converted; /* value is raw times a unit factor (kWh -> Wh) */
     double value;   /* in unit */
 };
 

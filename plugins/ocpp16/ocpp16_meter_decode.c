@@ -28,19 +28,25 @@ static bool eat(struct reader *r, char c)
     return false;
 }
 
+/* The bytes a plain string holds: ASCII from space on, but the quote and
+ * the backslash. Filled once. */
+static bool plain[256];
+
+static void plain_fill(void)
+{
+    for (int c = 0x20; c < 0x80; c++)
+        plain[c] = c != '"' && c != '\\';
+}
+
 /* A string of printable ASCII without escapes, NUL-terminated in place. */
 static const char *string(struct reader *r, size_t *len)
 {
     if (!eat(r, '"'))
         return NULL;
     char *start = r->p;
-    while (r->p < r->end && *r->p != '"') {
-        unsigned char c = (unsigned char)*r->p;
-        if (c == '\\' || c < 0x20 || c >= 0x80)
-            return NULL;
+    while (r->p < r->end && plain[(unsigned char)*r->p])
         r->p++;
-    }
-    if (r->p == r->end)
+    if (r->p == r->end || *r->p != '"')
         return NULL;
     *len = (size_t)(r->p - start);
     *r->p++ = '\0';
@@ -96,7 +102,10 @@ static int next_item(struct reader *r, bool *first)
 
 static bool is_key(const char *key, size_t len, const char *name)
 {
-    return strlen(name) == len && memcmp(key, name, len) == 0;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] != key[i]) /* also at the end of a shorter name */
+            return false;
+    return name[len] == '\0';
 }
 
 /* Whether a string passes a string node of the schema. */
@@ -124,36 +133,9 @@ static const struct glv_ocpp16_prop *prop_of(const struct glv_ocpp16_node *node,
     return NULL;
 }
 
-/* The parts of the MeterValues schema read here, found once. */
-static struct {
-    bool ready;
-    const struct glv_ocpp16_node *meter_values; /* the meterValue array */
-    const struct glv_ocpp16_node *timestamp;
-    const struct glv_ocpp16_node *sampled_values; /* the sampledValue array */
-    const struct glv_ocpp16_node *sampled_value;  /* its item, an object */
-} schema;
-
-static bool schema_ready(void)
-{
-    if (schema.ready)
-        return true;
-    const struct glv_ocpp16_action *a = glv_ocpp16_action_find("MeterValues");
-    const struct glv_ocpp16_prop *mv = a ? prop_of(a->request, "meterValue", 10) : NULL;
-    const struct glv_ocpp16_node *item = mv ? mv->node->items : NULL;
-    const struct glv_ocpp16_prop *ts = prop_of(item, "timestamp", 9);
-    const struct glv_ocpp16_prop *sv = prop_of(item, "sampledValue", 12);
-    if (ts == NULL || sv == NULL || sv->node->items == NULL)
-        return false;
-    schema.meter_values = mv->node;
-    schema.timestamp = ts->node;
-    schema.sampled_values = sv->node;
-    schema.sampled_value = sv->node->items;
-    schema.ready = true;
-    return true;
-}
-
-/* Where a SampledValue property goes in struct glv_ocpp16_sampled. */
-static const char **sampled_field(struct glv_ocpp16_sampled *s, const char *name)
+/* Where a SampledValue property goes in struct glv_ocpp16_sampled;
+ * (size_t)-1 for one that has no place there. */
+static size_t sampled_offset(const char *name)
 {
     static const struct {
         const char *name;
@@ -169,8 +151,40 @@ static const char **sampled_field(struct glv_ocpp16_sampled *s, const char *name
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].name, name) == 0)
-            return (const char **)((char *)s + fields[i].offset);
-    return NULL;
+            return fields[i].offset;
+    return (size_t)-1;
+}
+
+/* The parts of the MeterValues schema read here, found once. */
+static struct {
+    bool ready;
+    const struct glv_ocpp16_node *meter_values; /* the meterValue array */
+    const struct glv_ocpp16_node *timestamp;
+    const struct glv_ocpp16_node *sampled_values; /* the sampledValue array */
+    const struct glv_ocpp16_node *sampled_value;  /* its item, an object */
+    size_t offset[32]; /* of each of its properties in struct glv_ocpp16_sampled */
+} schema;
+
+static bool schema_ready(void)
+{
+    if (schema.ready)
+        return true;
+    const struct glv_ocpp16_action *a = glv_ocpp16_action_find("MeterValues");
+    const struct glv_ocpp16_prop *mv = a ? prop_of(a->request, "meterValue", 10) : NULL;
+    const struct glv_ocpp16_node *item = mv ? mv->node->items : NULL;
+    const struct glv_ocpp16_prop *ts = prop_of(item, "timestamp", 9);
+    const struct glv_ocpp16_prop *sv = prop_of(item, "sampledValue", 12);
+    if (ts == NULL || sv == NULL || sv->node->items == NULL || sv->node->items->prop_count > 32)
+        return false;
+    for (uint16_t i = 0; i < sv->node->items->prop_count; i++)
+        schema.offset[i] = sampled_offset(sv->node->items->props[i].name);
+    plain_fill();
+    schema.meter_values = mv->node;
+    schema.timestamp = ts->node;
+    schema.sampled_values = sv->node;
+    schema.sampled_value = sv->node->items;
+    schema.ready = true;
+    return true;
 }
 
 /* Every required property of node is among the seen ones (bit i: prop i). */
@@ -191,7 +205,7 @@ static bool sampled_value(struct reader *r, struct glv_ocpp16_sampled *s)
     const char *key;
     size_t key_len;
     int step;
-    if (!eat(r, '{') || node->prop_count > 32)
+    if (!eat(r, '{'))
         return false;
     while ((step = next_member(r, &first, &key, &key_len)) == 1) {
         const struct glv_ocpp16_prop *p = prop_of(node, key, key_len);
@@ -199,12 +213,11 @@ static bool sampled_value(struct reader *r, struct glv_ocpp16_sampled *s)
         const char *v = string(r, &len);
         if (p == NULL || v == NULL || p->node->kind != GLV_OCPP16_STRING)
             return false;
-        uint32_t bit = 1u << (p - node->props);
-        const char **field = sampled_field(s, p->name);
-        if ((seen & bit) || field == NULL || !string_fits(p->node, v, len))
+        size_t i = (size_t)(p - node->props);
+        if ((seen & (1u << i)) || schema.offset[i] == (size_t)-1 || !string_fits(p->node, v, len))
             return false;
-        seen |= bit;
-        *field = v;
+        seen |= 1u << i;
+        *(const char **)((char *)s + schema.offset[i]) = v;
     }
     return step == 0 && has_required(node, seen);
 }

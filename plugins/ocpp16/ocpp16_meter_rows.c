@@ -1,9 +1,7 @@
 /* Readings as array parameters; see ocpp16_meter_rows.h. */
 #include "ocpp16_meter_rows.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +16,15 @@ static void next(struct glv_ocpp16_meter_rows *r, int col)
 static void put_int(struct glv_ocpp16_meter_rows *r, int col, int64_t v)
 {
     char buf[24];
-    int len = snprintf(buf, sizeof buf, "%" PRId64, v);
+    char *end = buf + sizeof buf, *p = end;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (v < 0)
+        *--p = '-';
     next(r, col);
-    glv_ocpp16_text_put(&r->col[col], buf, (size_t)len);
+    glv_ocpp16_text_put(&r->col[col], p, (size_t)(end - p));
 }
 
 /* Appends "key":"value" unless value is NULL or equals the default
@@ -72,10 +76,24 @@ static void put_value(struct glv_ocpp16_text *t, const struct glv_ocpp16_sample 
 {
     if (!s->has_value)
         glv_ocpp16_text_puts(t, "null");
-    else if (json_number_text(s->raw) && strtod(s->raw, NULL) == s->value)
+    else if (!s->converted && json_number_text(s->raw))
         glv_ocpp16_text_puts(t, s->raw);
     else
         glv_ocpp16_text_double(t, s->value);
+}
+
+/* The sample that gave the reading its energy_wh: the last
+ * Energy.Active.Import.Register with a value in Wh; NULL when none. */
+static const struct glv_ocpp16_sample *energy_sample(const struct glv_ocpp16_reading *r)
+{
+    for (size_t i = r->n_samples; r->energy_wh >= 0 && i-- > 0;) {
+        const struct glv_ocpp16_sample *s = &r->samples[i];
+        if (s->has_value && s->value == r->energy_wh &&
+            strcmp(s->measurand, "Energy.Active.Import.Register") == 0 &&
+            strcmp(s->unit, "Wh") == 0)
+            return s;
+    }
+    return NULL;
 }
 
 /* The stored form of a reading's samples. */
@@ -114,8 +132,9 @@ void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int
         next(r, COL_TIME);
         glv_ocpp16_text_puts(&r->col[COL_TIME], reading->timestamp);
         next(r, COL_ENERGY);
-        if (reading->energy_wh >= 0)
-            glv_ocpp16_text_double(&r->col[COL_ENERGY], reading->energy_wh);
+        const struct glv_ocpp16_sample *energy = energy_sample(reading);
+        if (energy != NULL)
+            put_value(&r->col[COL_ENERGY], energy);
         else
             glv_ocpp16_text_puts(&r->col[COL_ENERGY], "NULL");
         samples->len = 0;

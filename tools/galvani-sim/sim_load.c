@@ -79,6 +79,10 @@ static void start_transaction(struct load *l)
     }
 }
 
+/* The mix starts its transactions, authorizations and status changes every
+ * 10 ms, so that a rate spreads them evenly rather than in bursts. */
+#define MIX_TICK_US 10000
+
 static unsigned take(double *acc, double rate, double dt_s)
 {
     *acc += rate * dt_s;
@@ -91,7 +95,7 @@ static void on_mix(evutil_socket_t fd, short what, void *arg)
 {
     struct load *l = arg;
     const struct sim_options *o = l->f->opts;
-    const double dt = 0.1;
+    const double dt = MIX_TICK_US / 1e6;
     for (unsigned n = take(&l->acc_tx, o->tx_rate, dt); n > 0; n--)
         start_transaction(l);
     for (unsigned n = take(&l->acc_auth, o->auth_rate, dt); n > 0; n--) {
@@ -187,7 +191,7 @@ int sim_load_run(struct sim_fleet *f)
     }
     struct load l = {.f = f, .rng = 0x2545F4914F6CDD1Dull};
     l.ramp_start_ms = sim_now_ms(f);
-    struct timeval ramp_tv = {0, 10000}, mix_tv = {0, 100000}, progress_tv = {5, 0};
+    struct timeval ramp_tv = {0, 10000}, mix_tv = {0, MIX_TICK_US}, progress_tv = {5, 0};
     struct timeval end_tv = {(time_t)o->duration_s, 0};
     l.ramp = event_new(f->base, -1, EV_PERSIST, on_ramp_and_check, &l);
     l.mix = event_new(f->base, -1, EV_PERSIST, on_mix, &l);
