@@ -47,8 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             0 ||
         frame.type != GLV_OCPPJ_CALL || strcmp(frame.action, "MeterValues") != 0 ||
         strcmp(frame.id, call.id) != 0 ||
-        glv_ocpp16_validate(frame.action_def->request, frame.payload, NULL, NULL) !=
-            GLV_OCPP16_OK)
+        glv_ocpp16_validate(frame.action_def->request, frame.payload, NULL, NULL) != GLV_OCPP16_OK)
         abort();
     int64_t connector = -1, tx = 0;
     glv_ocpp16_field_int(frame.payload, "connectorId", &connector);

@@ -5,6 +5,7 @@
 #include "loop_test.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,11 @@ END_TEST
 
 START_TEST(refuses_other_major)
 {
-    const char *n[] = {"plugin 'abi_major_differs'", "built for ABI 1.1",
-                       "galvanid provides ABI 0.1",  "major differs",
+    char built[48], provides[48];
+    snprintf(built, sizeof built, "built for ABI %d.%d", GLV_ABI_MAJOR + 1, GLV_ABI_MINOR);
+    snprintf(provides, sizeof provides, "galvanid provides ABI %d.%d", GLV_ABI_MAJOR,
+             GLV_ABI_MINOR);
+    const char *n[] = {"plugin 'abi_major_differs'", built, provides, "major differs",
                        "rebuild abi_major_differs",  NULL};
     assert_refused("abi_major_differs", n);
 }
@@ -69,8 +73,10 @@ END_TEST
 
 START_TEST(refuses_newer_minor)
 {
-    const char *n[] = {"plugin 'abi_minor_newer'", "needs ABI 0.2", "provides ABI 0.1",
-                       "upgrade galvani", NULL};
+    char needs[48], provides[48];
+    snprintf(needs, sizeof needs, "needs ABI %d.%d", GLV_ABI_MAJOR, GLV_ABI_MINOR + 1);
+    snprintf(provides, sizeof provides, "provides ABI %d.%d", GLV_ABI_MAJOR, GLV_ABI_MINOR);
+    const char *n[] = {"plugin 'abi_minor_newer'", needs, provides, "upgrade galvani", NULL};
     assert_refused("abi_minor_newer", n);
 }
 END_TEST
