@@ -158,8 +158,7 @@ static size_t sampled_offset(const char *name)
 /* The parts of the MeterValues schema read here, found once. */
 static struct {
     bool ready;
-    const struct glv_ocpp16_node *meter_values; /* the meterValue array */
-    const struct glv_ocpp16_node *timestamp;
+    const struct glv_ocpp16_node *meter_values;   /* the meterValue array */
     const struct glv_ocpp16_node *sampled_values; /* the sampledValue array */
     const struct glv_ocpp16_node *sampled_value;  /* its item, an object */
     size_t offset[32]; /* of each of its properties in struct glv_ocpp16_sampled */
@@ -174,13 +173,13 @@ static bool schema_ready(void)
     const struct glv_ocpp16_node *item = mv ? mv->node->items : NULL;
     const struct glv_ocpp16_prop *ts = prop_of(item, "timestamp", 9);
     const struct glv_ocpp16_prop *sv = prop_of(item, "sampledValue", 12);
-    if (ts == NULL || sv == NULL || sv->node->items == NULL || sv->node->items->prop_count > 32)
+    if (ts == NULL || ts->node->format != GLV_OCPP16_FORMAT_DATE_TIME || sv == NULL ||
+        sv->node->items == NULL || sv->node->items->prop_count > 32)
         return false;
     for (uint16_t i = 0; i < sv->node->items->prop_count; i++)
         schema.offset[i] = sampled_offset(sv->node->items->props[i].name);
     plain_fill();
     schema.meter_values = mv->node;
-    schema.timestamp = ts->node;
     schema.sampled_values = sv->node;
     schema.sampled_value = sv->node->items;
     schema.ready = true;
@@ -222,10 +221,42 @@ static bool sampled_value(struct reader *r, struct glv_ocpp16_sampled *s)
     return step == 0 && has_required(node, seen);
 }
 
-/* One MeterValue: its sampled values appended to in[*n]. */
-static bool meter_value(struct reader *r, struct glv_ocpp16_sampled *in, size_t *n)
+/* The sampled values read so far, in message order. */
+struct sampled_list {
+    struct glv_ocpp16_sampled in[GLV_OCPP16_METER_DECODE_MAX];
+    size_t n;
+};
+
+/* An array of at least min_items items, each read by item. */
+static bool array(struct reader *r, uint16_t min_items,
+                  bool (*item)(struct reader *r, struct sampled_list *list),
+                  struct sampled_list *list)
 {
-    size_t from = *n;
+    bool first = true;
+    size_t count = 0;
+    int step;
+    if (!eat(r, '['))
+        return false;
+    while ((step = next_item(r, &first)) == 1) {
+        if (!item(r, list))
+            return false;
+        count++;
+    }
+    return step == 0 && count >= min_items;
+}
+
+static bool sampled_item(struct reader *r, struct sampled_list *list)
+{
+    if (list->n == GLV_OCPP16_METER_DECODE_MAX || !sampled_value(r, &list->in[list->n]))
+        return false;
+    list->n++;
+    return true;
+}
+
+/* One MeterValue: its sampled values appended to list. */
+static bool meter_value(struct reader *r, struct sampled_list *list)
+{
+    size_t from = list->n;
     int64_t ms = 0;
     bool has_time = false, has_values = false, first = true;
     const char *key;
@@ -237,21 +268,11 @@ static bool meter_value(struct reader *r, struct glv_ocpp16_sampled *in, size_t 
         if (is_key(key, key_len, "timestamp") && !has_time) {
             size_t len;
             const char *v = string(r, &len);
-            if (v == NULL || schema.timestamp->format != GLV_OCPP16_FORMAT_DATE_TIME ||
-                glv_ocpp16_time_parse(v, len, &ms) != 0)
+            if (v == NULL || glv_ocpp16_time_parse(v, len, &ms) != 0)
                 return false;
             has_time = true;
         } else if (is_key(key, key_len, "sampledValue") && !has_values) {
-            bool item_first = true;
-            int item;
-            if (!eat(r, '['))
-                return false;
-            while ((item = next_item(r, &item_first)) == 1) {
-                if (*n == GLV_OCPP16_METER_DECODE_MAX || !sampled_value(r, &in[*n]))
-                    return false;
-                (*n)++;
-            }
-            if (item < 0 || *n - from < schema.sampled_values->min_items)
+            if (!array(r, schema.sampled_values->min_items, sampled_item, list))
                 return false;
             has_values = true;
         } else {
@@ -260,14 +281,13 @@ static bool meter_value(struct reader *r, struct glv_ocpp16_sampled *in, size_t 
     }
     if (step < 0 || !has_time || !has_values)
         return false;
-    for (size_t i = from; i < *n; i++)
-        in[i].ms = ms;
+    for (size_t i = from; i < list->n; i++)
+        list->in[i].ms = ms;
     return true;
 }
 
 /* The payload: connectorId, transactionId, meterValue, in any order. */
-static bool payload(struct reader *r, struct glv_ocpp16_meter_call *call,
-                    struct glv_ocpp16_sampled *in, size_t *n)
+static bool payload(struct reader *r, struct glv_ocpp16_meter_call *call, struct sampled_list *list)
 {
     bool has_connector = false, has_tx = false, has_values = false, first = true;
     const char *key;
@@ -285,17 +305,7 @@ static bool payload(struct reader *r, struct glv_ocpp16_meter_call *call,
             if (!has_tx)
                 return false;
         } else if (is_key(key, key_len, "meterValue") && !has_values) {
-            bool item_first = true;
-            size_t count = 0;
-            int item;
-            if (!eat(r, '['))
-                return false;
-            while ((item = next_item(r, &item_first)) == 1) {
-                if (!meter_value(r, in, n))
-                    return false;
-                count++;
-            }
-            if (item < 0 || count < schema.meter_values->min_items)
+            if (!array(r, schema.meter_values->min_items, meter_value, list))
                 return false;
             has_values = true;
         } else {
@@ -306,8 +316,7 @@ static bool payload(struct reader *r, struct glv_ocpp16_meter_call *call,
 }
 
 /* [2, "<id>", "MeterValues", {payload}] and nothing after it. */
-static bool call(struct reader *r, struct glv_ocpp16_meter_call *out, struct glv_ocpp16_sampled *in,
-                 size_t *n)
+static bool call(struct reader *r, struct glv_ocpp16_meter_call *out, struct sampled_list *list)
 {
     int64_t type;
     size_t id_len, action_len;
@@ -321,7 +330,7 @@ static bool call(struct reader *r, struct glv_ocpp16_meter_call *out, struct glv
         !eat(r, ','))
         return false;
     memcpy(out->id, id, id_len + 1);
-    if (!payload(r, out, in, n) || !eat(r, ']'))
+    if (!payload(r, out, list) || !eat(r, ']'))
         return false;
     skip_space(r);
     return r->p == r->end;
@@ -337,12 +346,12 @@ bool glv_ocpp16_meter_decode(const char *text, size_t len, struct glv_ocpp16_met
         return false;
     memcpy(copy, text, len);
     struct reader r = {.p = copy, .end = copy + len};
-    struct glv_ocpp16_sampled in[GLV_OCPP16_METER_DECODE_MAX];
-    size_t n = 0;
+    struct sampled_list list;
+    list.n = 0;
     struct glv_ocpp16_meter_call call_read = {.tx_id = 0};
-    bool ok = call(&r, &call_read, in, &n);
+    bool ok = call(&r, &call_read, &list);
     if (ok) {
-        call_read.readings = glv_ocpp16_meter_normalize(in, n);
+        call_read.readings = glv_ocpp16_meter_normalize(list.in, list.n);
         ok = call_read.readings != NULL;
     }
     if (copy != small)
