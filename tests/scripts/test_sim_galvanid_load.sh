@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A small load run against galvanid: 200 chargers provisioned with
-# galvanictl charger import, galvani-sim --mode load for 15 s. Every charger
-# boots, the simulator reports zero errors, and the meter values in the
+# galvanictl charger import, galvani-sim --mode load for 15 s, latencies
+# taken after the first 5 s. Every charger boots, the simulator reports zero
+# errors, and the meter values in the
 # database are those the simulator had acknowledged (plus, at most, the
 # calls still in flight when the run ended).
 source "$(dirname "$0")/ocpp16_lib.sh"
@@ -20,7 +21,7 @@ start_daemon "$WORK/galvani.yaml"
 
 sim load --url "ws://127.0.0.1:$WS_PORT/ocpp" --count $N --id-prefix LOAD- --mode load \
     --duration 15s --ramp 100 --heartbeat 5s --meter-interval 2s --tx-rate 10 --tx-duration 4s \
-    --report-json "$WORK/load.json"
+    --warmup 5s --report-json "$WORK/load.json"
 
 python3 - "$WORK/load.json" $N <<'PY' >"$WORK/acked" || fail "load report: $(cat "$WORK/load.json")"
 import json, sys
@@ -32,6 +33,11 @@ assert r["errors_total"] == 0, r["errors"]
 a = r["actions"]
 assert a["StartTransaction"]["answered"] > 20, a["StartTransaction"]
 assert a["MeterValues"]["answered"] > 0, a["MeterValues"]
+# --warmup 5s: the boots, all within the 2 s ramp, have no latency sample;
+# the meter values sent later have
+assert r["latency_after_s"] == 5, r["latency_after_s"]
+assert a["BootNotification"]["latency_ms"]["max"] == 0, a["BootNotification"]
+assert a["MeterValues"]["latency_ms"]["p50"] > 0, a["MeterValues"]
 for name, x in a.items():
     assert x.get("callerrors", 0) == 0, (name, x)
 print(a["MeterValues"]["answered"], a["StartTransaction"]["answered"], a["StopTransaction"]["answered"])

@@ -38,6 +38,7 @@ static const char usage[] =
     "  --reconnect MIN,MAX    reconnect backoff bounds (default 1s,30s)\n"
     "  --tx-retries N         resends of an unanswered transaction message (default 3)\n"
     "  --storm-at DUR         load: drop every connection at DUR and reconnect at once\n"
+    "  --warmup DUR           load: latencies only of calls sent after DUR (default 0)\n"
     "  --port-spread N        spread chargers over N consecutive target ports\n"
     "  --report-json FILE     write the load report as JSON\n"
     "  -v / -q                more / less output\n"
@@ -180,6 +181,7 @@ enum {
     O_TX_RETRIES,
     O_SPREAD,
     O_STORM,
+    O_WARMUP,
     O_REPORT,
     O_HELP
 };
@@ -218,6 +220,7 @@ static const struct option long_options[] = {
     {"tx-retries", required_argument, NULL, O_TX_RETRIES},
     {"port-spread", required_argument, NULL, O_SPREAD},
     {"storm-at", required_argument, NULL, O_STORM},
+    {"warmup", required_argument, NULL, O_WARMUP},
     {"report-json", required_argument, NULL, O_REPORT},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
@@ -399,6 +402,10 @@ int sim_options_parse(struct sim_options *o, int argc, char **argv)
         case O_STORM:
             if (parse_seconds(optarg, &o->storm_at_s) != 0 || o->storm_at_s == 0)
                 bad = "--storm-at: bad duration";
+            break;
+        case O_WARMUP:
+            if (parse_duration_ms(optarg, &o->warmup_ms) != 0)
+                bad = "--warmup: bad duration";
             break;
         case O_SPREAD:
             if (parse_uint(optarg, &o->port_spread, 1000) != 0)

@@ -49,6 +49,7 @@ struct sim_options {
     unsigned reconnect_max_ms;
     unsigned tx_retries;
     unsigned storm_at_s; /* load: every charger drops and reconnects at once */
+    unsigned warmup_ms;  /* load: calls sent before this get no latency sample */
     const char *report_json;
     int verbose;
 };
