@@ -5,7 +5,8 @@
 # resent inside a batch, a sample repeated inside one message and a resend
 # overtaken by a replacing connection store nothing twice, get the same
 # answer and emit no second transaction.meter; a message outside any
-# transaction is stored and emits nothing, as before.
+# transaction is stored and emits nothing, as before. A resend reaches the
+# database as a plain INSERT first and is merged after its unique violation.
 source "$(dirname "$0")/ocpp16_lib.sh"
 write_config "  listeners:
     ocpp: {security_profile: 0}"
@@ -109,5 +110,9 @@ expect_sql "SELECT count(*) = count(DISTINCT (charger, connector_id, transaction
 # the bursts to the loop: reported, not asserted (the rows and answers above
 # are what must hold whatever the batching)
 MAX=$(sed -n 's/.* \([0-9][0-9]*\) MeterValues in one statement$/\1/p' "$WORK/daemon.log" | sort -n | tail -n 1)
+# the resends reached the database as a plain INSERT first, whose unique
+# violation sent their batch to the merging statement
+grep -q "MeterValues hold a reading already stored; merging" "$WORK/daemon.log" ||
+    fail "no batch went from the plain INSERT to the merge"
 stop_daemon
 echo "ok: $N chargers in batches of up to ${MAX:-1} MeterValues, resends stored once"
