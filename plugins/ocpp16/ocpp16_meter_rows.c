@@ -7,10 +7,11 @@
 
 enum { COL_MSG, COL_TX, COL_CHARGER, COL_CONNECTOR, COL_TIME, COL_ENERGY, COL_SAMPLES };
 
-/* Starts the next element of a column: "{" before the first, "," after. */
+/* Starts the next element of a column: "{" (an array literal) or "[" (the
+ * samples' JSON array) before the first, "," after. */
 static void next(struct glv_ocpp16_meter_rows *r, int col)
 {
-    glv_ocpp16_text_put(&r->col[col], r->n == 0 ? "{" : ",", 1);
+    glv_ocpp16_text_put(&r->col[col], r->n > 0 ? "," : col == COL_SAMPLES ? "[" : "{", 1);
 }
 
 static void put_int(struct glv_ocpp16_meter_rows *r, int col, int64_t v)
@@ -121,7 +122,6 @@ void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int
                                const char *charger, int64_t connector,
                                const struct glv_ocpp16_readings *readings)
 {
-    struct glv_ocpp16_text *samples = &r->samples;
     for (size_t i = 0; i < readings->n; i++) {
         const struct glv_ocpp16_reading *reading = &readings->reading[i];
         put_int(r, COL_MSG, msg);
@@ -137,14 +137,8 @@ void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int
             put_value(&r->col[COL_ENERGY], energy);
         else
             glv_ocpp16_text_puts(&r->col[COL_ENERGY], "NULL");
-        samples->len = 0;
-        put_samples(samples, reading);
         next(r, COL_SAMPLES);
-        const char *text = glv_ocpp16_text_get(samples);
-        if (text == NULL)
-            r->col[COL_SAMPLES].failed = true;
-        else
-            glv_ocpp16_text_array_element(&r->col[COL_SAMPLES], text, samples->len);
+        put_samples(&r->col[COL_SAMPLES], reading);
         r->n++;
     }
 }
@@ -154,7 +148,10 @@ int glv_ocpp16_meter_rows_params(struct glv_ocpp16_meter_rows *r,
 {
     int rc = 0;
     for (int c = 0; c < GLV_OCPP16_METER_ROW_PARAMS; c++) {
-        glv_ocpp16_text_puts(&r->col[c], r->n == 0 ? "{}" : "}");
+        if (c == COL_SAMPLES)
+            glv_ocpp16_text_puts(&r->col[c], r->n == 0 ? "[]" : "]");
+        else
+            glv_ocpp16_text_puts(&r->col[c], r->n == 0 ? "{}" : "}");
         params[c] = glv_ocpp16_text_get(&r->col[c]);
         if (params[c] == NULL)
             rc = -1;
@@ -166,6 +163,5 @@ void glv_ocpp16_meter_rows_free(struct glv_ocpp16_meter_rows *r)
 {
     for (int c = 0; c < GLV_OCPP16_METER_ROW_PARAMS; c++)
         glv_ocpp16_text_free(&r->col[c]);
-    glv_ocpp16_text_free(&r->samples);
     r->n = 0;
 }

@@ -1,9 +1,13 @@
 /*
- * Readings (ocpp16_meter.h) of one or more messages as the seven array
- * parameters of one statement, read back with
+ * Readings (ocpp16_meter.h) of one or more messages as the seven
+ * parameters of one statement: six arrays and, for the samples, one JSON
+ * array (no JSON text escaped again inside an array literal), read back
+ * side by side with
  *
- *   unnest($a::integer[], $b::integer[], $c::text[], $d::integer[],
- *          $e::timestamptz[], $f::double precision[], $g::json[])
+ *   ROWS FROM (unnest($a::integer[]), unnest($b::integer[]),
+ *              unnest($c::text[]), unnest($d::integer[]),
+ *              unnest($e::timestamptz[]), unnest($f::double precision[]),
+ *              json_array_elements($g::json))
  *     AS x(i, t, c, n, "timestamp", energy_wh, samples)
  *
  * i: the message's index given to glv_ocpp16_meter_rows_add, t: its
@@ -25,8 +29,7 @@
 
 struct glv_ocpp16_meter_rows {
     struct glv_ocpp16_text col[GLV_OCPP16_METER_ROW_PARAMS];
-    struct glv_ocpp16_text samples; /* one reading's samples, reused */
-    size_t n;                       /* readings added */
+    size_t n; /* readings added */
 };
 
 /* Adds the readings of one message (borrowed). */

@@ -40,8 +40,9 @@ static const char SQL_START[] =
 /* The readings of a statement (ocpp16_meter_rows.h) from the seven
  * parameters named a to g. */
 #define SQL_READING_ROWS(a, b, c, d, e, f, g)                                                      \
-    " unnest(" a "::integer[], " b "::integer[], " c "::text[], " d "::integer[], " e              \
-    "::timestamptz[], " f "::double precision[], " g "::json[])"                                   \
+    " ROWS FROM (unnest(" a "::integer[]), unnest(" b "::integer[]), unnest(" c "::text[]),"       \
+    " unnest(" d "::integer[]), unnest(" e "::timestamptz[]), unnest(" f "::double precision[]),"  \
+    " json_array_elements(" g "::json))"                                                           \
     " AS x(i, t, c, n, \"timestamp\", energy_wh, samples)"
 
 /* Stores the readings of `src`, which has the columns of SQL_READING_ROWS.

@@ -2,9 +2,10 @@
  * libFuzzer target for MeterValues read from text (ocpp16_meter_decode.h):
  * whenever the reader takes an input, the general path must take it too
  * (parsed as a MeterValues CALL, valid by the strict schema) and give the
- * same message id, connectorId, transactionId and stored rows. Aborts
- * otherwise.
+ * same message id, connectorId, transactionId and stored rows, whose
+ * samples are one well-formed JSON array. Aborts otherwise.
  */
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,11 @@ static char *rows_text(int64_t tx, int64_t connector, const struct glv_ocpp16_re
     glv_ocpp16_meter_rows_add(&rows, 0, tx, "CP", connector, readings);
     if (glv_ocpp16_meter_rows_params(&rows, params) < 0)
         abort();
+    /* the samples parameter is one JSON array, an item per reading */
+    json_t *samples = json_loads(params[GLV_OCPP16_METER_ROW_PARAMS - 1], 0, NULL);
+    if (!json_is_array(samples) || json_array_size(samples) != readings->n)
+        abort();
+    json_decref(samples);
     struct glv_ocpp16_text all = {0};
     for (int i = 0; i < GLV_OCPP16_METER_ROW_PARAMS; i++) {
         glv_ocpp16_text_puts(&all, params[i]);

@@ -124,7 +124,8 @@ START_TEST(text_escapes_what_it_must)
 }
 END_TEST
 
-/* Two messages, the second with two readings: seven parallel arrays. */
+/* Two messages, the second with two readings: seven parallel arrays (six
+ * array literals and the samples' JSON array). */
 START_TEST(meter_rows_are_parallel_arrays)
 {
     const int64_t t0 = 1714564800000; /* 2024-05-01T12:00:00Z */
@@ -147,6 +148,7 @@ START_TEST(meter_rows_are_parallel_arrays)
     const char *p[GLV_OCPP16_METER_ROW_PARAMS];
     ck_assert_int_eq(glv_ocpp16_meter_rows_params(&r, p), 0);
     ck_assert_str_eq(p[0], "{}");
+    ck_assert_str_eq(p[6], "[]");
     glv_ocpp16_meter_rows_free(&r);
 
     glv_ocpp16_meter_rows_add(&r, 0, 7, "CP \"1\"", 1, one);
@@ -161,16 +163,16 @@ START_TEST(meter_rows_are_parallel_arrays)
                            "2024-05-01T12:00:00.000Z}");
     ck_assert_str_eq(p[5], "{1500,NULL,NULL}");
     /* defaults left out, a converted value in its shortest form, the value
-     * as sent otherwise; the JSON escaped once more inside the array */
-    ck_assert_str_eq(p[6], "{\"[{\\\"measurand\\\":\\\"Energy.Active.Import.Register\\\","
-                           "\\\"context\\\":\\\"Sample.Clock\\\",\\\"unit\\\":\\\"Wh\\\","
-                           "\\\"raw\\\":\\\"1.5\\\",\\\"value\\\":1500}]\","
-                           "\"[{\\\"measurand\\\":\\\"Voltage\\\",\\\"phase\\\":\\\"L1-N\\\","
-                           "\\\"location\\\":\\\"Inlet\\\",\\\"unit\\\":\\\"V\\\","
-                           "\\\"raw\\\":\\\"x\\\\\\\"y\\\",\\\"format\\\":\\\"SignedData\\\","
-                           "\\\"value\\\":null}]\","
-                           "\"[{\\\"measurand\\\":\\\"Voltage\\\",\\\"unit\\\":\\\"V\\\","
-                           "\\\"raw\\\":\\\"230\\\",\\\"value\\\":230}]\"}");
+     * as sent otherwise; one JSON array of every reading's samples */
+    ck_assert_str_eq(p[6], "[[{\"measurand\":\"Energy.Active.Import.Register\","
+                           "\"context\":\"Sample.Clock\",\"unit\":\"Wh\","
+                           "\"raw\":\"1.5\",\"value\":1500}],"
+                           "[{\"measurand\":\"Voltage\",\"phase\":\"L1-N\","
+                           "\"location\":\"Inlet\",\"unit\":\"V\","
+                           "\"raw\":\"x\\\"y\",\"format\":\"SignedData\","
+                           "\"value\":null}],"
+                           "[{\"measurand\":\"Voltage\",\"unit\":\"V\","
+                           "\"raw\":\"230\",\"value\":230}]]");
     glv_ocpp16_meter_rows_free(&r);
     free(one);
     free(two);
