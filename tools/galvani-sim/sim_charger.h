@@ -155,6 +155,7 @@ struct sim_fleet {
     struct sim_action_stats *kind_stats[SIM_MSG_KINDS]; /* entries of stats, by kind */
     struct sim_meter_model meter_model;
     uint64_t t0_us;
+    uint64_t latency_from_us; /* calls sent before this get no latency sample */
     const struct sim_observer *observer;
     void *observer_arg;
     char drop_after_action[48]; /* scenario: drop the link once this call is written */

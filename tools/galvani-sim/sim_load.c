@@ -17,6 +17,7 @@ struct load {
     struct event *progress;
     struct event *end;
     struct event *sigint;
+    struct event *sigusr1; /* latencies start again from now */
     struct event *storm;
     uint64_t storm_ms, storm_done_ms, storm_boots;
     uint64_t ramp_start_ms;
@@ -32,6 +33,21 @@ static uint32_t rnd(struct load *l)
     l->rng ^= l->rng >> 7;
     l->rng ^= l->rng << 17;
     return (uint32_t)(l->rng >> 11);
+}
+
+/* SIGUSR1: latencies only of the calls sent from now on (a steady state
+ * measured once the caller sees it reached). */
+static void on_latency_restart(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct load *l = arg;
+    struct sim_fleet *f = l->f;
+    f->latency_from_us = sim_now_us(f);
+    for (unsigned i = 0; i < f->stats.n_actions; i++)
+        sim_histogram_init(&f->stats.actions[i].latency);
+    if (f->opts->verbose)
+        fprintf(stderr, "galvani-sim: latencies from %.1f s on\n", f->latency_from_us / 1e6);
 }
 
 static void on_ramp(evutil_socket_t fd, short what, void *arg)
@@ -198,11 +214,14 @@ int sim_load_run(struct sim_fleet *f)
     l.progress = event_new(f->base, -1, EV_PERSIST, on_progress, &l);
     l.end = evtimer_new(f->base, on_end, &l);
     l.sigint = evsignal_new(f->base, SIGINT, on_end, &l);
+    l.sigusr1 = evsignal_new(f->base, SIGUSR1, on_latency_restart, &l);
+    f->latency_from_us = (uint64_t)o->warmup_ms * 1000u;
     event_add(l.ramp, &ramp_tv);
     event_add(l.mix, &mix_tv);
     event_add(l.progress, &progress_tv);
     event_add(l.end, &end_tv);
     event_add(l.sigint, NULL);
+    event_add(l.sigusr1, NULL);
     if (o->storm_at_s) {
         struct timeval storm_tv = {(time_t)o->storm_at_s, 0};
         l.storm = evtimer_new(f->base, on_storm, &l);
@@ -221,7 +240,7 @@ int sim_load_run(struct sim_fleet *f)
         .ramp_s = l.all_connected_ms ? (l.all_connected_ms - l.ramp_start_ms) / 1000.0 : 0,
         .rss_kb = sim_rss_kb(),
         .rss_base_kb = rss_base,
-        .warmup_s = o->warmup_ms / 1000.0,
+        .warmup_s = f->latency_from_us / 1e6,
         .storm_s = l.storm_done_ms ? (l.storm_done_ms - l.storm_ms) / 1000.0
                    : l.storm_ms    ? -1
                                    : 0,
@@ -250,6 +269,7 @@ int sim_load_run(struct sim_fleet *f)
     event_free(l.progress);
     event_free(l.end);
     event_free(l.sigint);
+    event_free(l.sigusr1);
     if (l.storm)
         event_free(l.storm);
     return ok ? 0 : 1;

@@ -208,7 +208,7 @@ static void complete(struct sim_charger *c, json_t *payload, const char *code)
     uint64_t latency = sim_now_us(f) - c->call_sent_us;
     const char *action = f->proto->action((enum sim_msg_kind)m->kind);
     struct sim_action_stats *as = kind_stats(f, (enum sim_msg_kind)m->kind);
-    if (c->call_sent_us >= (uint64_t)f->opts->warmup_ms * 1000u)
+    if (c->call_sent_us >= f->latency_from_us)
         sim_histogram_record(&as->latency, latency);
     if (code) {
         as->call_errors++;
