@@ -386,10 +386,15 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
 
 /* ---- MeterValues ----
  *
- * The MeterValues of one loop turn (at most METER_BATCH_MAX of them) go out
- * as one statement through group commit, carrying the readings of every
- * message, each tagged with its message's index (ocpp16_meter_rows.h).
- * Every message is answered from the batch's callback, after COMMIT.
+ * MeterValues go out as one statement per batch through group commit,
+ * carrying the readings of every message, each tagged with its message's
+ * index (ocpp16_meter_rows.h). Every message is answered from the batch's
+ * callback, after COMMIT. At most METER_INFLIGHT batches are on their way
+ * to the database at once; the messages read meanwhile wait and leave
+ * together, as one statement, when one of them has committed (or when
+ * METER_BATCH_MAX are waiting). A statement per loop turn instead would
+ * send PostgreSQL many small statements under load, each paying its own
+ * executor start and portal, for the same rows.
  *
  * The statement is first a plain INSERT (SQL_METER_NEW): almost every
  * reading is new, and a plain INSERT costs PostgreSQL about a third less
@@ -408,6 +413,7 @@ void glv_ocpp16_stop_transaction(struct glv_ocpp16_request *req)
  * transactionId is outside the columns' range never joins a batch. */
 
 #define METER_BATCH_MAX 1000
+#define METER_INFLIGHT 2
 #define METER_MERGE_MS 5000
 
 // clang-format off
@@ -428,6 +434,7 @@ static const char SQL_METER_MERGE[] =
 struct meter_batch {
     size_t n;
     bool merge; /* written with SQL_METER_MERGE */
+    bool paced; /* counted in meter_pending.inflight */
     struct {
         struct tx_msg *m;
         bool stored; /* stored or completed a reading */
@@ -438,8 +445,11 @@ static struct {
     struct tx_msg *msgs[METER_BATCH_MAX];
     size_t n;
     glv_timer *flush;
+    unsigned inflight;       /* paced batches not yet answered */
     uint64_t merge_until_ms; /* batches merge until then (monotonic) */
 } meter_pending;
+
+static void meter_send(bool force);
 
 /* Answers one MeterValues after COMMIT; stored: it stored something new. */
 static void meter_answer(struct tx_msg *m, bool stored)
@@ -466,7 +476,7 @@ static void meter_answer(struct tx_msg *m, bool stored)
     tx_msg_free(m);
 }
 
-static void meter_write(struct tx_msg **msgs, size_t n, bool merge);
+static int meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced);
 
 /* Takes the messages of b into a new statement. */
 static void meter_rewrite(struct meter_batch *b, bool one_by_one)
@@ -477,16 +487,29 @@ static void meter_rewrite(struct meter_batch *b, bool one_by_one)
     size_t n = b->n;
     free(b);
     if (!one_by_one) {
-        meter_write(msgs, n, true);
+        meter_write(msgs, n, true, false);
         return;
     }
     for (size_t i = 0; i < n; i++)
-        meter_write(&msgs[i], 1, true);
+        meter_write(&msgs[i], 1, true, false);
 }
+
+static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b);
 
 static void meter_batch_stored(const glv_db_result *res, void *arg)
 {
     struct meter_batch *b = arg;
+    bool paced = b->paced;
+    meter_batch_answer(res, b);
+    if (paced) {
+        meter_pending.inflight--;
+        meter_send(false); /* the messages that waited for this batch */
+    }
+}
+
+/* Answers the messages of b (freed) or writes them again. */
+static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b)
+{
     const glv_host *h = OCPP16_HOST;
     if (!h->db_ok(res)) {
         const char *state = h->db_sqlstate(res);
@@ -521,10 +544,11 @@ static void meter_batch_stored(const glv_db_result *res, void *arg)
     free(b);
 }
 
-/* Writes n messages in one statement, SQL_METER_MERGE or SQL_METER_NEW;
- * each is answered from its callback, or with a CALLERROR at once when the
- * statement cannot be sent. */
-static void meter_write(struct tx_msg **msgs, size_t n, bool merge)
+/* Writes n messages in one statement, SQL_METER_MERGE or SQL_METER_NEW,
+ * counted in meter_pending.inflight when paced; each is answered from its
+ * callback, or with a CALLERROR at once when the statement cannot be sent.
+ * Returns 0 when it was sent. */
+static int meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced)
 {
     struct meter_batch *b = calloc(1, sizeof *b + n * sizeof b->e[0]);
     struct glv_ocpp16_meter_rows rows = {0};
@@ -539,6 +563,7 @@ static void meter_write(struct tx_msg **msgs, size_t n, bool merge)
         }
         b->n = n;
         b->merge = merge;
+        b->paced = paced;
         if (glv_ocpp16_meter_rows_params(&rows, params) == 0) {
             if (n > 1)
                 OCPP16_LOG(GLV_LOG_DEBUG, "%zu MeterValues in one statement", n);
@@ -547,34 +572,43 @@ static void meter_write(struct tx_msg **msgs, size_t n, bool merge)
         }
     }
     glv_ocpp16_meter_rows_free(&rows);
-    if (rc == 0)
-        return;
+    if (rc == 0) {
+        meter_pending.inflight += paced;
+        return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         glv_ocpp16_reply_error(msgs[i]->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(msgs[i]);
     }
     free(b);
+    return -1;
 }
 
-/* Takes the pending messages into one statement. */
-static void meter_flush(void)
+/* Takes the waiting messages into one paced statement, unless
+ * METER_INFLIGHT are on their way already (then the first of them to be
+ * answered calls again) and force is false. */
+static void meter_send(bool force)
 {
     size_t n = meter_pending.n;
-    if (n == 0)
+    if (n == 0 || (!force && meter_pending.inflight >= METER_INFLIGHT))
         return;
+    if (meter_pending.flush != NULL) {
+        OCPP16_HOST->timer_stop(meter_pending.flush);
+        meter_pending.flush = NULL;
+    }
     /* Answers may bring the next MeterValues of a charger into
      * meter_pending: work on a copy. */
     struct tx_msg *taken[METER_BATCH_MAX];
     memcpy(taken, meter_pending.msgs, n * sizeof taken[0]);
     meter_pending.n = 0;
-    meter_write(taken, n, OCPP16_HOST->monotonic_ms() < meter_pending.merge_until_ms);
+    meter_write(taken, n, OCPP16_HOST->monotonic_ms() < meter_pending.merge_until_ms, true);
 }
 
 static void meter_flush_timer(void *arg)
 {
     (void)arg;
     meter_pending.flush = NULL; /* a one-shot timer is freed after this */
-    meter_flush();
+    meter_send(false);
 }
 
 void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
@@ -603,23 +637,19 @@ void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
     if (m->connector < 0 || m->connector > INT32_MAX || m->tx_id < INT32_MIN ||
         m->tx_id > INT32_MAX) {
         /* Fails alone, as it would in a batch, without taking one down. */
-        meter_write(&m, 1, true);
+        meter_write(&m, 1, true, false);
         return;
     }
     meter_pending.msgs[meter_pending.n++] = m;
     if (meter_pending.n == METER_BATCH_MAX) {
-        if (meter_pending.flush != NULL) {
-            OCPP16_HOST->timer_stop(meter_pending.flush);
-            meter_pending.flush = NULL;
-        }
-        meter_flush();
+        meter_send(true);
         return;
     }
-    if (meter_pending.flush == NULL) {
+    if (meter_pending.flush == NULL && meter_pending.inflight < METER_INFLIGHT) {
         /* A zero timeout fires on the next loop turn, after every message
          * read in this one. */
         meter_pending.flush = OCPP16_HOST->timer_start(glv_ocpp16.p, 0, 0, meter_flush_timer, NULL);
         if (meter_pending.flush == NULL)
-            meter_flush();
+            meter_send(false);
     }
 }
