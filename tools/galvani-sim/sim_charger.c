@@ -412,6 +412,7 @@ struct sim_msg *sim_charger_tx_start(struct sim_charger *c, int connector, const
     if (k->status != SIM_ST_PREPARING)
         sim_charger_set_status(c, connector, SIM_ST_PREPARING);
     k->tx_ref = ++c->next_tx_ref;
+    c->fleet->sessions++;
     k->transaction_id = 0;
     snprintf(k->id_tag, sizeof(k->id_tag), "%s", id_tag);
     struct sim_event ev = {.connector = connector,
@@ -459,6 +460,7 @@ struct sim_msg *sim_charger_tx_stop(struct sim_charger *c, int connector, const 
                            .sample = &s};
     struct sim_msg *m = sim_rpc_enqueue(c, SIM_MSG_TX_STOP, &ev, k->tx_ref);
     k->tx_ref = 0;
+    c->fleet->sessions--;
     k->transaction_id = 0;
     k->meter_every_ms = 0;
     k->meter_left = 0;

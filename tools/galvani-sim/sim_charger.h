@@ -151,6 +151,7 @@ struct sim_fleet {
     struct sim_charger *chargers;
     unsigned count;
     unsigned started;
+    unsigned sessions; /* connectors in a transaction, fleet-wide */
     struct sim_stats stats;
     struct sim_action_stats *kind_stats[SIM_MSG_KINDS]; /* entries of stats, by kind */
     struct sim_meter_model meter_model;

@@ -73,6 +73,9 @@ static struct sim_charger *pick_ready(struct load *l)
 
 static void start_transaction(struct load *l)
 {
+    struct sim_fleet *f = l->f;
+    if (f->sessions >= f->count * f->opts->connectors)
+        return; /* every connector is in a session already */
     struct sim_charger *c = pick_ready(l);
     if (!c)
         return;
