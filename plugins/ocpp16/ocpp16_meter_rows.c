@@ -28,18 +28,18 @@ static void put_int(struct glv_ocpp16_meter_rows *r, int col, int64_t v)
     glv_ocpp16_text_put(&r->col[col], p, (size_t)(end - p));
 }
 
-/* Appends "key":"value" unless value is NULL or equals the default
+/* Appends ,"key":"value" unless value is NULL or equals the default
  * (NULL: none). */
-static void put_member(struct glv_ocpp16_text *t, const char *key, const char *v,
-                       const char *fallback)
+static void put_member(struct glv_ocpp16_text *t, const char *prefix, size_t prefix_len,
+                       const char *v, const char *fallback)
 {
     if (v == NULL || (fallback != NULL && strcmp(v, fallback) == 0))
         return;
-    glv_ocpp16_text_puts(t, ",\"");
-    glv_ocpp16_text_puts(t, key);
-    glv_ocpp16_text_puts(t, "\":");
+    glv_ocpp16_text_put(t, prefix, prefix_len);
     glv_ocpp16_text_json_string(t, v);
 }
+#define PUT_MEMBER(t, key, v, fallback)                                                            \
+    put_member((t), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v), (fallback))
 
 /* Whether s is a number as JSON spells one. */
 static bool json_number_text(const char *s)
@@ -76,7 +76,7 @@ static bool json_number_text(const char *s)
 static void put_value(struct glv_ocpp16_text *t, const struct glv_ocpp16_sample *s)
 {
     if (!s->has_value)
-        glv_ocpp16_text_puts(t, "null");
+        glv_ocpp16_text_lit(t, "null");
     else if (!s->converted && json_number_text(s->raw))
         glv_ocpp16_text_puts(t, s->raw);
     else
@@ -100,22 +100,24 @@ static const struct glv_ocpp16_sample *energy_sample(const struct glv_ocpp16_rea
 /* The stored form of a reading's samples. */
 static void put_samples(struct glv_ocpp16_text *t, const struct glv_ocpp16_reading *r)
 {
-    glv_ocpp16_text_puts(t, "[");
+    glv_ocpp16_text_lit(t, "[");
     for (size_t i = 0; i < r->n_samples; i++) {
         const struct glv_ocpp16_sample *s = &r->samples[i];
-        glv_ocpp16_text_puts(t, i == 0 ? "{\"measurand\":" : ",{\"measurand\":");
+        if (i > 0)
+            glv_ocpp16_text_lit(t, ",");
+        glv_ocpp16_text_lit(t, "{\"measurand\":");
         glv_ocpp16_text_json_string(t, s->measurand);
-        put_member(t, "phase", s->phase, NULL);
-        put_member(t, "location", s->location, "Outlet");
-        put_member(t, "context", s->context, "Sample.Periodic");
-        put_member(t, "unit", s->unit, NULL);
-        put_member(t, "raw", s->raw, NULL);
-        put_member(t, "format", s->format, "Raw");
-        glv_ocpp16_text_puts(t, ",\"value\":");
+        PUT_MEMBER(t, "phase", s->phase, NULL);
+        PUT_MEMBER(t, "location", s->location, "Outlet");
+        PUT_MEMBER(t, "context", s->context, "Sample.Periodic");
+        PUT_MEMBER(t, "unit", s->unit, NULL);
+        PUT_MEMBER(t, "raw", s->raw, NULL);
+        PUT_MEMBER(t, "format", s->format, "Raw");
+        glv_ocpp16_text_lit(t, ",\"value\":");
         put_value(t, s);
-        glv_ocpp16_text_puts(t, "}");
+        glv_ocpp16_text_lit(t, "}");
     }
-    glv_ocpp16_text_puts(t, "]");
+    glv_ocpp16_text_lit(t, "]");
 }
 
 void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int64_t tx,
@@ -136,7 +138,7 @@ void glv_ocpp16_meter_rows_add(struct glv_ocpp16_meter_rows *r, int64_t msg, int
         if (energy != NULL)
             put_value(&r->col[COL_ENERGY], energy);
         else
-            glv_ocpp16_text_puts(&r->col[COL_ENERGY], "NULL");
+            glv_ocpp16_text_lit(&r->col[COL_ENERGY], "NULL");
         next(r, COL_SAMPLES);
         put_samples(&r->col[COL_SAMPLES], reading);
         r->n++;

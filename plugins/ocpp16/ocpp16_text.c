@@ -57,30 +57,38 @@ void glv_ocpp16_text_array_element(struct glv_ocpp16_text *t, const char *s, siz
 void glv_ocpp16_text_json_stringn(struct glv_ocpp16_text *t, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    glv_ocpp16_text_put(t, "\"", 1);
-    size_t start = 0;
+    /* room for the worst case, every byte a \u escape: one check, then
+     * bytes written in place */
+    if (!glv_ocpp16_text_reserve(t, 6 * n + 2))
+        return;
+    char *o = t->p + t->len;
+    *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
             continue;
-        glv_ocpp16_text_put(t, s + start, i - start);
-        char esc[6] = {'\\', (char)c, '0', '0', hex[c >> 4], hex[c & 0xf]};
-        size_t len = 2;
-        if (c == '\n')
-            esc[1] = 'n';
-        else if (c == '\r')
-            esc[1] = 'r';
-        else if (c == '\t')
-            esc[1] = 't';
-        else if (c < 0x20) {
-            esc[1] = 'u';
-            len = 6;
         }
-        glv_ocpp16_text_put(t, esc, len);
-        start = i + 1;
+        *o++ = '\\';
+        if (c == '\n')
+            *o++ = 'n';
+        else if (c == '\r')
+            *o++ = 'r';
+        else if (c == '\t')
+            *o++ = 't';
+        else if (c < 0x20) {
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 0xf];
+        } else {
+            *o++ = (char)c;
+        }
     }
-    glv_ocpp16_text_put(t, s + start, n - start);
-    glv_ocpp16_text_put(t, "\"", 1);
+    *o++ = '"';
+    t->len = (size_t)(o - t->p);
+    t->p[t->len] = '\0';
 }
 
 void glv_ocpp16_text_json_string(struct glv_ocpp16_text *t, const char *s)

@@ -23,6 +23,8 @@ bool glv_ocpp16_text_reserve(struct glv_ocpp16_text *t, size_t extra);
 void glv_ocpp16_text_put(struct glv_ocpp16_text *t, const char *s, size_t n);
 /* Appends the NUL-terminated s. */
 void glv_ocpp16_text_puts(struct glv_ocpp16_text *t, const char *s);
+/* Appends a string literal, its length known when compiled. */
+#define glv_ocpp16_text_lit(t, literal) glv_ocpp16_text_put((t), "" literal, sizeof(literal) - 1)
 /* Appends s as a double-quoted element of an array literal (" and \ escaped). */
 void glv_ocpp16_text_array_element(struct glv_ocpp16_text *t, const char *s, size_t n);
 /* Appends the n bytes of s as a JSON string. */

@@ -113,6 +113,19 @@ START_TEST(text_escapes_what_it_must)
     t.len = 0;
     glv_ocpp16_text_json_string(&t, "q\"\\\n\x01é");
     ck_assert_str_eq(glv_ocpp16_text_get(&t), "\"q\\\"\\\\\\n\\u0001é\"");
+    /* every ASCII byte, after text already there, reads back as itself */
+    char all[127];
+    for (int c = 1; c < 128; c++)
+        all[c - 1] = (char)c;
+    t.len = 0;
+    glv_ocpp16_text_lit(&t, "[0,");
+    glv_ocpp16_text_json_stringn(&t, all, sizeof all);
+    glv_ocpp16_text_lit(&t, "]");
+    json_t *back = json_loads(glv_ocpp16_text_get(&t), 0, NULL);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_uint_eq(json_string_length(json_array_get(back, 1)), sizeof all);
+    ck_assert_mem_eq(json_string_value(json_array_get(back, 1)), all, sizeof all);
+    json_decref(back);
     t.len = 0;
     glv_ocpp16_text_double(&t, 7.2 * 1000.0);
     glv_ocpp16_text_puts(&t, " ");
