@@ -24,8 +24,10 @@ static char *rows_text(int64_t tx, int64_t connector, const struct glv_ocpp16_re
     glv_ocpp16_meter_rows_add(&rows, 0, tx, "CP", connector, readings);
     if (glv_ocpp16_meter_rows_params(&rows, params) < 0)
         abort();
-    /* the samples parameter is one JSON array, an item per reading */
-    json_t *samples = json_loads(params[GLV_OCPP16_METER_ROW_PARAMS - 1], 0, NULL);
+    /* the samples parameter is one JSON array, an item per reading (its
+     * integers may have more digits than jansson's integers hold) */
+    json_t *samples =
+        json_loads(params[GLV_OCPP16_METER_ROW_PARAMS - 1], JSON_DECODE_INT_AS_REAL, NULL);
     if (!json_is_array(samples) || json_array_size(samples) != readings->n)
         abort();
     json_decref(samples);
