@@ -476,7 +476,7 @@ static void meter_answer(struct tx_msg *m, bool stored)
     tx_msg_free(m);
 }
 
-static int meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced);
+static void meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced);
 
 /* Takes the messages of b into a new statement. */
 static void meter_rewrite(struct meter_batch *b, bool one_by_one)
@@ -546,9 +546,8 @@ static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b)
 
 /* Writes n messages in one statement, SQL_METER_MERGE or SQL_METER_NEW,
  * counted in meter_pending.inflight when paced; each is answered from its
- * callback, or with a CALLERROR at once when the statement cannot be sent.
- * Returns 0 when it was sent. */
-static int meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced)
+ * callback, or with a CALLERROR at once when the statement cannot be sent. */
+static void meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced)
 {
     struct meter_batch *b = calloc(1, sizeof *b + n * sizeof b->e[0]);
     struct glv_ocpp16_meter_rows rows = {0};
@@ -574,14 +573,13 @@ static int meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced)
     glv_ocpp16_meter_rows_free(&rows);
     if (rc == 0) {
         meter_pending.inflight += paced;
-        return 0;
+        return;
     }
     for (size_t i = 0; i < n; i++) {
         glv_ocpp16_reply_error(msgs[i]->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
         tx_msg_free(msgs[i]);
     }
     free(b);
-    return -1;
 }
 
 /* Takes the waiting messages into one paced statement, unless
