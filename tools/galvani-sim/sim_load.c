@@ -243,7 +243,7 @@ int sim_load_run(struct sim_fleet *f)
         .ramp_s = l.all_connected_ms ? (l.all_connected_ms - l.ramp_start_ms) / 1000.0 : 0,
         .rss_kb = sim_rss_kb(),
         .rss_base_kb = rss_base,
-        .warmup_s = f->latency_from_us / 1e6,
+        .latency_from_s = f->latency_from_us / 1e6,
         .storm_s = l.storm_done_ms ? (l.storm_done_ms - l.storm_ms) / 1000.0
                    : l.storm_ms    ? -1
                                    : 0,

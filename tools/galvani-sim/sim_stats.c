@@ -91,8 +91,8 @@ void sim_stats_print(FILE *out, const struct sim_stats *s, const struct sim_repo
     for (unsigned i = 0; i < s->n_actions; i++)
         total += s->actions[i].answered;
     fprintf(out, "  calls answered: %llu (%.1f/s)\n", (unsigned long long)total, total / el);
-    if (info->warmup_s > 0)
-        fprintf(out, "  latencies of calls sent after the first %.1f s\n", info->warmup_s);
+    if (info->latency_from_s > 0)
+        fprintf(out, "  latencies of calls sent after the first %.1f s\n", info->latency_from_s);
     fprintf(out, "  %-32s %9s %9s %8s %8s %9s %9s %9s %9s %9s\n", "action (ms)", "sent", "answered",
             "calls/s", "errors", "p50", "p90", "p99", "p999", "max");
     for (unsigned i = 0; i < s->n_actions; i++) {
@@ -125,7 +125,7 @@ int sim_stats_write_json(const char *path, const struct sim_stats *s,
     json_object_set_new(root, "chargers", json_integer(info->chargers));
     json_object_set_new(root, "elapsed_s", json_real(info->elapsed_s));
     json_object_set_new(root, "ramp_s", json_real(info->ramp_s));
-    json_object_set_new(root, "latency_after_s", json_real(info->warmup_s));
+    json_object_set_new(root, "latency_after_s", json_real(info->latency_from_s));
     if (info->storm_s != 0)
         json_object_set_new(root, "storm_s", json_real(info->storm_s));
     json_object_set_new(root, "connections_held", json_integer((json_int_t)s->open_now));

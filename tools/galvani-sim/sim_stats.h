@@ -55,11 +55,11 @@ struct sim_report_info {
     const char *mode;
     unsigned chargers;
     double elapsed_s;
-    double ramp_s;    /* time until every charger had connected once, 0 if never */
-    long rss_kb;      /* at the end of the run */
-    long rss_base_kb; /* before the chargers existed */
-    double storm_s;   /* reconnect storm: all booted again after; 0 none, -1 never */
-    double warmup_s;  /* latencies only of calls sent after this */
+    double ramp_s;         /* time until every charger had connected once, 0 if never */
+    long rss_kb;           /* at the end of the run */
+    long rss_base_kb;      /* before the chargers existed */
+    double storm_s;        /* reconnect storm: all booted again after; 0 none, -1 never */
+    double latency_from_s; /* latencies only of calls sent after this */
 };
 
 void sim_stats_print(FILE *out, const struct sim_stats *s, const struct sim_report_info *info);
