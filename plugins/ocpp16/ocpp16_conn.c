@@ -13,23 +13,17 @@
 
 struct glv_ocpp16_inbound {
     struct glv_ocpp16_inbound *next;
-    struct glv_ocppj_frame frame;        /* a CALL with a known action */
-    struct glv_ocpp16_meter_call *meter; /* owned: a MeterValues read from its text, the
-                                          * frame then has no payload */
+    struct glv_ocppj_frame frame; /* a CALL with a known action */
+    /* a MeterValues read from its text (readings owned; the frame then has
+     * no payload and its id is meter.id), else readings NULL */
+    struct glv_ocpp16_meter_call meter;
     uint64_t received_ms;
 };
-
-static void meter_call_free(struct glv_ocpp16_meter_call *meter)
-{
-    if (meter != NULL)
-        free(meter->readings);
-    free(meter);
-}
 
 static void inbound_free(struct glv_ocpp16_inbound *in)
 {
     glv_ocppj_frame_clear(&in->frame);
-    meter_call_free(in->meter);
+    free(in->meter.readings);
     free(in);
 }
 
@@ -408,7 +402,7 @@ static void request_free(struct glv_ocpp16_request *req)
 {
     struct glv_ocpp16_conn *c = req->conn;
     json_decref(req->payload);
-    meter_call_free(req->meter);
+    free(req->meter.readings);
     free(req);
     c->busy = false;
     pump(c);
@@ -450,7 +444,7 @@ static void dispatch(struct glv_ocpp16_conn *c, struct glv_ocpp16_inbound *in)
     struct glv_ocpp16_validate_opts opts;
     struct glv_ocpp16_violation v;
     glv_ocpp16_conn_validate_opts(c, &opts);
-    enum glv_ocpp16_error code = in->meter != NULL
+    enum glv_ocpp16_error code = in->meter.readings != NULL
                                      ? GLV_OCPP16_OK /* valid, as read */
                                      : glv_ocpp16_validate(action->request, f->payload, &opts, &v);
     if (code != GLV_OCPP16_OK) {
@@ -481,7 +475,7 @@ static void dispatch(struct glv_ocpp16_conn *c, struct glv_ocpp16_inbound *in)
     req->action = action;
     req->payload = json_incref(f->payload);
     req->meter = in->meter;
-    in->meter = NULL;
+    in->meter.readings = NULL;
     req->received_ms = in->received_ms;
     c->busy = true;
     OCPP16_HOST->metric_add(glv_ocpp16.m_calls_in, 1);
@@ -594,29 +588,23 @@ static void on_open(glv_ws_conn *ws, void *conn_arg)
 }
 
 /* A MeterValues CALL in the plain form, read without a JSON tree
- * (ocpp16_meter_decode.h), with *frame set to match; NULL for any other
- * message, which then takes the general path. */
-static struct glv_ocpp16_meter_call *read_meter_values(const char *data, size_t len,
-                                                       struct glv_ocppj_frame *frame)
+ * (ocpp16_meter_decode.h) into *meter, with *frame set to match (its id
+ * is meter->id); false for any other message, which then takes the
+ * general path. */
+static bool read_meter_values(const char *data, size_t len, struct glv_ocpp16_meter_call *meter,
+                              struct glv_ocppj_frame *frame)
 {
     static const struct glv_ocpp16_action *meter_values;
-    struct glv_ocpp16_meter_call decoded;
     if (meter_values == NULL)
         meter_values = glv_ocpp16_action_find("MeterValues");
-    if (meter_values == NULL || !glv_ocpp16_meter_decode(data, len, &decoded))
-        return NULL;
-    struct glv_ocpp16_meter_call *meter = malloc(sizeof *meter);
-    if (meter == NULL) {
-        free(decoded.readings);
-        return NULL;
-    }
-    *meter = decoded;
+    if (meter_values == NULL || !glv_ocpp16_meter_decode(data, len, meter))
+        return false;
     frame->type = GLV_OCPPJ_CALL;
     frame->id = meter->id;
     frame->id_len = strlen(meter->id);
     frame->action = meter_values->name;
     frame->action_def = meter_values;
-    return meter;
+    return true;
 }
 
 /* Parses a message on the general path; false when it was refused (and
@@ -648,8 +636,8 @@ static void on_message(glv_ws_conn *ws, const char *data, size_t len, int is_tex
     }
     struct glv_ocppj_frame frame;
     memset(&frame, 0, sizeof frame);
-    struct glv_ocpp16_meter_call *meter = read_meter_values(data, len, &frame);
-    if (meter == NULL && !parse_frame(c, data, len, &frame))
+    struct glv_ocpp16_meter_call meter = {.readings = NULL};
+    if (!read_meter_values(data, len, &meter, &frame) && !parse_frame(c, data, len, &frame))
         return;
     if (frame.type != GLV_OCPPJ_CALL) {
         handle_response(c, &frame);
@@ -664,11 +652,13 @@ static void on_message(glv_ws_conn *ws, const char *data, size_t len, int is_tex
         send_error(c, frame.id, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
     if (in == NULL) {
         glv_ocppj_frame_clear(&frame);
-        meter_call_free(meter);
+        free(meter.readings);
         return;
     }
     in->frame = frame; /* the frame's reference moves to the queue */
     in->meter = meter;
+    if (meter.readings != NULL)
+        in->frame.id = in->meter.id; /* the id moved with the meter values */
     in->received_ms = c->last_rx_ms;
     if (c->in_tail != NULL)
         c->in_tail->next = in;

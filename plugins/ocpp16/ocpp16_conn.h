@@ -79,9 +79,10 @@ struct glv_ocpp16_request {
     struct glv_ocpp16_conn *conn; /* holds a reference */
     char id[GLV_OCPPJ_ID_MAX + 1];
     const struct glv_ocpp16_action *action; /* static */
-    json_t *payload;                        /* owned reference, validated; NULL with meter */
-    struct glv_ocpp16_meter_call *meter;    /* owned: a MeterValues read from its text */
-    uint64_t received_ms;                   /* monotonic */
+    json_t *payload; /* owned reference, validated; NULL for meter values read from text */
+    /* a MeterValues read from its text (readings owned), else readings NULL */
+    struct glv_ocpp16_meter_call meter;
+    uint64_t received_ms; /* monotonic */
 };
 
 /* Outcome of an outbound CALL. result: borrowed CALLRESULT payload (validated

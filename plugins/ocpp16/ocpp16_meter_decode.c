@@ -76,30 +76,6 @@ static bool integer(struct reader *r, int64_t *out)
     return true;
 }
 
-/* Steps through a container: 1 when a member or item follows (an object's
- * key read into *key with its colon), 0 at the closing bracket, -1 for
- * anything else. */
-static int next_member(struct reader *r, bool *first, const char **key, size_t *key_len)
-{
-    if (eat(r, '}'))
-        return 0;
-    if (!*first && !eat(r, ','))
-        return -1;
-    *first = false;
-    *key = string(r, key_len);
-    return *key != NULL && eat(r, ':') ? 1 : -1;
-}
-
-static int next_item(struct reader *r, bool *first)
-{
-    if (eat(r, ']'))
-        return 0;
-    if (!*first && !eat(r, ','))
-        return -1;
-    *first = false;
-    return 1;
-}
-
 static bool is_key(const char *key, size_t len, const char *name)
 {
     for (size_t i = 0; i < len; i++)
@@ -195,30 +171,23 @@ static bool has_required(const struct glv_ocpp16_node *node, uint32_t seen)
     return true;
 }
 
-static bool sampled_value(struct reader *r, struct glv_ocpp16_sampled *s)
+/* An object: each member read by member, given its key (the colon read)
+ * and ctx. False at anything else, or at a member that member refuses. */
+static bool object(struct reader *r,
+                   bool (*member)(struct reader *r, const char *key, size_t key_len, void *ctx),
+                   void *ctx)
 {
-    const struct glv_ocpp16_node *node = schema.sampled_value;
-    *s = (struct glv_ocpp16_sampled){0};
-    uint32_t seen = 0;
-    bool first = true;
-    const char *key;
-    size_t key_len;
-    int step;
     if (!eat(r, '{'))
         return false;
-    while ((step = next_member(r, &first, &key, &key_len)) == 1) {
-        const struct glv_ocpp16_prop *p = prop_of(node, key, key_len);
-        size_t len;
-        const char *v = string(r, &len);
-        if (p == NULL || v == NULL || p->node->kind != GLV_OCPP16_STRING)
+    if (eat(r, '}'))
+        return true;
+    do {
+        size_t key_len;
+        const char *key = string(r, &key_len);
+        if (key == NULL || !eat(r, ':') || !member(r, key, key_len, ctx))
             return false;
-        size_t i = (size_t)(p - node->props);
-        if ((seen & (1u << i)) || schema.offset[i] == (size_t)-1 || !string_fits(p->node, v, len))
-            return false;
-        seen |= 1u << i;
-        *(const char **)((char *)s + schema.offset[i]) = v;
-    }
-    return step == 0 && has_required(node, seen);
+    } while (eat(r, ','));
+    return eat(r, '}');
 }
 
 /* The sampled values read so far, in message order. */
@@ -232,87 +201,116 @@ static bool array(struct reader *r, uint16_t min_items,
                   bool (*item)(struct reader *r, struct sampled_list *list),
                   struct sampled_list *list)
 {
-    bool first = true;
     size_t count = 0;
-    int step;
     if (!eat(r, '['))
         return false;
-    while ((step = next_item(r, &first)) == 1) {
-        if (!item(r, list))
+    if (!eat(r, ']')) {
+        do {
+            if (!item(r, list))
+                return false;
+            count++;
+        } while (eat(r, ','));
+        if (!eat(r, ']'))
             return false;
-        count++;
     }
-    return step == 0 && count >= min_items;
+    return count >= min_items;
+}
+
+/* A SampledValue being read: its properties, and which of them were seen
+ * (bit i: property i of the schema). */
+struct sampled_read {
+    struct glv_ocpp16_sampled *s;
+    uint32_t seen;
+};
+
+static bool sampled_member(struct reader *r, const char *key, size_t key_len, void *ctx)
+{
+    struct sampled_read *read = ctx;
+    const struct glv_ocpp16_node *node = schema.sampled_value;
+    const struct glv_ocpp16_prop *p = prop_of(node, key, key_len);
+    size_t len;
+    const char *v = string(r, &len);
+    if (p == NULL || v == NULL || p->node->kind != GLV_OCPP16_STRING)
+        return false;
+    size_t i = (size_t)(p - node->props);
+    if ((read->seen & (1u << i)) || schema.offset[i] == (size_t)-1 || !string_fits(p->node, v, len))
+        return false;
+    read->seen |= 1u << i;
+    *(const char **)((char *)read->s + schema.offset[i]) = v;
+    return true;
 }
 
 static bool sampled_item(struct reader *r, struct sampled_list *list)
 {
-    if (list->n == GLV_OCPP16_METER_DECODE_MAX || !sampled_value(r, &list->in[list->n]))
+    if (list->n == GLV_OCPP16_METER_DECODE_MAX)
+        return false;
+    struct sampled_read read = {.s = &list->in[list->n]};
+    *read.s = (struct glv_ocpp16_sampled){0};
+    if (!object(r, sampled_member, &read) || !has_required(schema.sampled_value, read.seen))
         return false;
     list->n++;
     return true;
+}
+
+/* A MeterValue being read: its sampled values go to list. */
+struct meter_read {
+    struct sampled_list *list;
+    int64_t ms;
+    bool has_time, has_values;
+};
+
+static bool meter_member(struct reader *r, const char *key, size_t key_len, void *ctx)
+{
+    struct meter_read *read = ctx;
+    if (is_key(key, key_len, "timestamp") && !read->has_time) {
+        size_t len;
+        const char *v = string(r, &len);
+        read->has_time = v != NULL && glv_ocpp16_time_parse(v, len, &read->ms) == 0;
+        return read->has_time;
+    }
+    if (is_key(key, key_len, "sampledValue") && !read->has_values) {
+        read->has_values = array(r, schema.sampled_values->min_items, sampled_item, read->list);
+        return read->has_values;
+    }
+    return false;
 }
 
 /* One MeterValue: its sampled values appended to list. */
 static bool meter_value(struct reader *r, struct sampled_list *list)
 {
     size_t from = list->n;
-    int64_t ms = 0;
-    bool has_time = false, has_values = false, first = true;
-    const char *key;
-    size_t key_len;
-    int step;
-    if (!eat(r, '{'))
-        return false;
-    while ((step = next_member(r, &first, &key, &key_len)) == 1) {
-        if (is_key(key, key_len, "timestamp") && !has_time) {
-            size_t len;
-            const char *v = string(r, &len);
-            if (v == NULL || glv_ocpp16_time_parse(v, len, &ms) != 0)
-                return false;
-            has_time = true;
-        } else if (is_key(key, key_len, "sampledValue") && !has_values) {
-            if (!array(r, schema.sampled_values->min_items, sampled_item, list))
-                return false;
-            has_values = true;
-        } else {
-            return false;
-        }
-    }
-    if (step < 0 || !has_time || !has_values)
+    struct meter_read read = {.list = list};
+    if (!object(r, meter_member, &read) || !read.has_time || !read.has_values)
         return false;
     for (size_t i = from; i < list->n; i++)
-        list->in[i].ms = ms;
+        list->in[i].ms = read.ms;
     return true;
+}
+
+/* The payload being read. */
+struct payload_read {
+    struct glv_ocpp16_meter_call *call;
+    struct sampled_list *list;
+    bool has_connector, has_tx, has_values;
+};
+
+static bool payload_member(struct reader *r, const char *key, size_t key_len, void *ctx)
+{
+    struct payload_read *read = ctx;
+    if (is_key(key, key_len, "connectorId") && !read->has_connector)
+        return read->has_connector = integer(r, &read->call->connector);
+    if (is_key(key, key_len, "transactionId") && !read->has_tx)
+        return read->has_tx = integer(r, &read->call->tx_id);
+    if (is_key(key, key_len, "meterValue") && !read->has_values)
+        return read->has_values = array(r, schema.meter_values->min_items, meter_value, read->list);
+    return false;
 }
 
 /* The payload: connectorId, transactionId, meterValue, in any order. */
 static bool payload(struct reader *r, struct glv_ocpp16_meter_call *call, struct sampled_list *list)
 {
-    bool has_connector = false, has_tx = false, has_values = false, first = true;
-    const char *key;
-    size_t key_len;
-    int step;
-    if (!eat(r, '{'))
-        return false;
-    while ((step = next_member(r, &first, &key, &key_len)) == 1) {
-        if (is_key(key, key_len, "connectorId") && !has_connector) {
-            has_connector = integer(r, &call->connector);
-            if (!has_connector)
-                return false;
-        } else if (is_key(key, key_len, "transactionId") && !has_tx) {
-            has_tx = integer(r, &call->tx_id);
-            if (!has_tx)
-                return false;
-        } else if (is_key(key, key_len, "meterValue") && !has_values) {
-            if (!array(r, schema.meter_values->min_items, meter_value, list))
-                return false;
-            has_values = true;
-        } else {
-            return false;
-        }
-    }
-    return step == 0 && has_connector && has_values;
+    struct payload_read read = {.call = call, .list = list};
+    return object(r, payload_member, &read) && read.has_connector && read.has_values;
 }
 
 /* [2, "<id>", "MeterValues", {payload}] and nothing after it. */

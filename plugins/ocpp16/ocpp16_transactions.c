@@ -494,19 +494,6 @@ static void meter_rewrite(struct meter_batch *b, bool one_by_one)
         meter_write(&msgs[i], 1, true, false);
 }
 
-static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b);
-
-static void meter_batch_stored(const glv_db_result *res, void *arg)
-{
-    struct meter_batch *b = arg;
-    bool paced = b->paced;
-    meter_batch_answer(res, b);
-    if (paced) {
-        meter_pending.inflight--;
-        meter_send(false); /* the messages that waited for this batch */
-    }
-}
-
 /* Answers the messages of b (freed) or writes them again. */
 static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b)
 {
@@ -542,6 +529,17 @@ static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b)
     for (size_t i = 0; i < b->n; i++)
         meter_answer(b->e[i].m, b->e[i].stored);
     free(b);
+}
+
+static void meter_batch_stored(const glv_db_result *res, void *arg)
+{
+    struct meter_batch *b = arg;
+    bool paced = b->paced;
+    meter_batch_answer(res, b);
+    if (paced) {
+        meter_pending.inflight--;
+        meter_send(false); /* the messages that waited for this batch */
+    }
 }
 
 /* Writes n messages in one statement, SQL_METER_MERGE or SQL_METER_NEW,
@@ -616,11 +614,11 @@ void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
         glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
         return;
     }
-    if (req->meter != NULL) {
-        m->connector = req->meter->connector;
-        m->tx_id = req->meter->tx_id;
-        m->readings = req->meter->readings;
-        req->meter->readings = NULL;
+    if (req->meter.readings != NULL) {
+        m->connector = req->meter.connector;
+        m->tx_id = req->meter.tx_id;
+        m->readings = req->meter.readings;
+        req->meter.readings = NULL;
     } else {
         glv_ocpp16_field_int(req->payload, "connectorId", &m->connector);
         if (!glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id))

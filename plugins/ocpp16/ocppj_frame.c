@@ -245,13 +245,13 @@ int glv_ocppj_write_call(const char *id, const char *action, json_t *payload, ch
     if (id_len == 0 || utf8_chars(id, id_len) > GLV_OCPPJ_ID_MAX)
         return -EINVAL;
     struct glv_ocpp16_text b = {0};
-    glv_ocpp16_text_puts(&b, "[2,");
+    glv_ocpp16_text_lit(&b, "[2,");
     glv_ocpp16_text_json_stringn(&b, id, id_len);
-    glv_ocpp16_text_puts(&b, ",");
-    glv_ocpp16_text_json_stringn(&b, action, strlen(action));
-    glv_ocpp16_text_puts(&b, ",");
+    glv_ocpp16_text_lit(&b, ",");
+    glv_ocpp16_text_json_string(&b, action);
+    glv_ocpp16_text_lit(&b, ",");
     put_json(&b, payload);
-    glv_ocpp16_text_puts(&b, "]");
+    glv_ocpp16_text_lit(&b, "]");
     return finish(&b, out, out_len);
 }
 
@@ -260,11 +260,11 @@ int glv_ocppj_write_result(const char *id, json_t *payload, char **out, size_t *
     if (id == NULL || !json_is_object(payload) || out == NULL)
         return -EINVAL;
     struct glv_ocpp16_text b = {0};
-    glv_ocpp16_text_puts(&b, "[3,");
-    glv_ocpp16_text_json_stringn(&b, id, strlen(id));
-    glv_ocpp16_text_puts(&b, ",");
+    glv_ocpp16_text_lit(&b, "[3,");
+    glv_ocpp16_text_json_string(&b, id);
+    glv_ocpp16_text_lit(&b, ",");
     put_json(&b, payload);
-    glv_ocpp16_text_puts(&b, "]");
+    glv_ocpp16_text_lit(&b, "]");
     return finish(&b, out, out_len);
 }
 
@@ -289,17 +289,17 @@ int glv_ocppj_write_error(const char *id, enum glv_ocpp16_error code, const char
     if (description == NULL)
         description = "";
     struct glv_ocpp16_text b = {0};
-    glv_ocpp16_text_puts(&b, "[4,");
-    glv_ocpp16_text_json_stringn(&b, id, strlen(id));
-    glv_ocpp16_text_puts(&b, ",");
-    glv_ocpp16_text_json_stringn(&b, name, strlen(name));
-    glv_ocpp16_text_puts(&b, ",");
+    glv_ocpp16_text_lit(&b, "[4,");
+    glv_ocpp16_text_json_string(&b, id);
+    glv_ocpp16_text_lit(&b, ",");
+    glv_ocpp16_text_json_string(&b, name);
+    glv_ocpp16_text_lit(&b, ",");
     glv_ocpp16_text_json_stringn(&b, description, cut_utf8(description, GLV_OCPPJ_DESCRIPTION_MAX));
-    glv_ocpp16_text_puts(&b, ",");
+    glv_ocpp16_text_lit(&b, ",");
     if (details != NULL)
         put_json(&b, details);
     else
-        glv_ocpp16_text_puts(&b, "{}");
-    glv_ocpp16_text_puts(&b, "]");
+        glv_ocpp16_text_lit(&b, "{}");
+    glv_ocpp16_text_lit(&b, "]");
     return finish(&b, out, out_len);
 }
