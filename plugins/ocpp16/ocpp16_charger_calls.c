@@ -208,7 +208,7 @@ static void status_notification(struct glv_ocpp16_request *req)
         OCPP16_HOST->charger_provision(glv_ocpp16.p, c->identity, fields, NULL, NULL);
         json_decref(fields);
     }
-    glv_ocpp16_reply(req, json_object());
+    glv_ocpp16_reply_empty(req);
     glv_ocpp16_emit("evse.status", ev);
 }
 
@@ -282,7 +282,7 @@ static void sign_certificate(struct glv_ocpp16_request *req)
 
 static void notify_and_ack(struct glv_ocpp16_request *req, const char *event, json_t *ev)
 {
-    glv_ocpp16_reply(req, json_object());
+    glv_ocpp16_reply_empty(req);
     glv_ocpp16_emit(event, ev);
 }
 

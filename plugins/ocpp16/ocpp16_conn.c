@@ -20,10 +20,15 @@ struct glv_ocpp16_inbound {
     uint64_t received_ms;
 };
 
-static void inbound_free(struct glv_ocpp16_inbound *in)
+static void inbound_clear(struct glv_ocpp16_inbound *in)
 {
     glv_ocppj_frame_clear(&in->frame);
     free(in->meter.readings);
+}
+
+static void inbound_free(struct glv_ocpp16_inbound *in)
+{
+    inbound_clear(in);
     free(in);
 }
 
@@ -168,14 +173,28 @@ void glv_ocpp16_conn_validate_opts(struct glv_ocpp16_conn *c, struct glv_ocpp16_
     opts->warn_arg = c;
 }
 
-static void conn_send(struct glv_ocpp16_conn *c, char *buf, size_t len)
+/* The frame being sent: one buffer for the loop, reused by every writer
+ * (ws_send copies what it cannot send at once). */
+static struct glv_ocpp16_text frame_out;
+/* The {} of glv_ocpp16_reply_empty: shared by every answer, never changed. */
+static json_t *empty_payload;
+
+void glv_ocpp16_conn_fini(void)
 {
-    if (c->ws != NULL) {
-        int rc = OCPP16_HOST->ws_send(c->ws, buf, len, 1);
-        if (rc < 0)
-            OCPP16_LOG(GLV_LOG_WARNING, "%s: message not sent (%s)", c->identity, strerror(-rc));
-    }
-    free(buf);
+    glv_ocpp16_text_free(&frame_out);
+    json_decref(empty_payload);
+    empty_payload = NULL;
+}
+
+/* Sends frame_out, written with rc; logs what was not sent. */
+static void conn_send(struct glv_ocpp16_conn *c, int rc)
+{
+    if (c->ws == NULL)
+        return;
+    if (rc == 0)
+        rc = OCPP16_HOST->ws_send(c->ws, frame_out.p, frame_out.len, 1);
+    if (rc < 0)
+        OCPP16_LOG(GLV_LOG_WARNING, "%s: message not sent (%s)", c->identity, strerror(-rc));
 }
 
 void glv_ocpp16_conn_close(struct glv_ocpp16_conn *c, uint16_t code, const char *cause)
@@ -268,14 +287,11 @@ static void out_pump(struct glv_ocpp16_conn *c)
             c->out_tail = NULL;
         o->next = NULL;
         snprintf(o->id, sizeof o->id, "%" PRIu64, ++c->next_call_id);
-        char *buf = NULL;
-        size_t len = 0;
         int rc = c->ws == NULL
                      ? -EPIPE
-                     : glv_ocppj_write_call(o->id, o->action->name, o->payload, &buf, &len);
+                     : glv_ocppj_write_call(&frame_out, o->id, o->action->name, o->payload);
         if (rc == 0)
-            rc = OCPP16_HOST->ws_send(c->ws, buf, len, 1);
-        free(buf);
+            rc = OCPP16_HOST->ws_send(c->ws, frame_out.p, frame_out.len, 1);
         if (rc < 0) {
             json_t *err = error_object("offline", "the call could not be sent");
             out_finish(c, o, NULL, err);
@@ -389,11 +405,8 @@ static void fail_outbound(struct glv_ocpp16_conn *c)
 static void send_error(struct glv_ocpp16_conn *c, const char *id, enum glv_ocpp16_error code,
                        const char *description)
 {
-    char *buf = NULL;
-    size_t len = 0;
     OCPP16_HOST->metric_add(glv_ocpp16.m_errors_in, 1);
-    if (glv_ocppj_write_error(id, code, description, NULL, &buf, &len) == 0)
-        conn_send(c, buf, len);
+    conn_send(c, glv_ocppj_write_error(&frame_out, id, code, description, NULL));
 }
 
 static void pump(struct glv_ocpp16_conn *c);
@@ -422,12 +435,16 @@ void glv_ocpp16_reply(struct glv_ocpp16_request *req, json_t *payload)
         request_free(req);
         return;
     }
-    char *buf = NULL;
-    size_t len = 0;
-    if (glv_ocppj_write_result(req->id, payload, &buf, &len) == 0)
-        conn_send(c, buf, len);
+    conn_send(c, glv_ocppj_write_result(&frame_out, req->id, payload));
     json_decref(payload);
     request_free(req);
+}
+
+void glv_ocpp16_reply_empty(struct glv_ocpp16_request *req)
+{
+    if (empty_payload == NULL)
+        empty_payload = json_object();
+    glv_ocpp16_reply(req, json_incref(empty_payload));
 }
 
 void glv_ocpp16_reply_error(struct glv_ocpp16_request *req, enum glv_ocpp16_error code,
@@ -644,22 +661,30 @@ static void on_message(glv_ws_conn *ws, const char *data, size_t len, int is_tex
         glv_ocppj_frame_clear(&frame);
         return;
     }
-    struct glv_ocpp16_inbound *in = NULL;
-    if (c->in_count >= glv_ocpp16.cfg.max_queue)
-        send_error(c, frame.id, GLV_OCPP16_GENERIC_ERROR,
-                   "too many calls waiting for an answer; wait for each CALLRESULT");
-    else if ((in = calloc(1, sizeof *in)) == NULL)
-        send_error(c, frame.id, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
-    if (in == NULL) {
-        glv_ocppj_frame_clear(&frame);
-        free(meter.readings);
+    struct glv_ocpp16_inbound now = {.frame = frame, .meter = meter, .received_ms = c->last_rx_ms};
+    if (meter.readings != NULL)
+        now.frame.id = now.meter.id; /* the id moved with the meter values */
+    if (!c->busy && c->in_head == NULL && !c->pumping) {
+        /* nothing waits before it: dispatched without being queued */
+        glv_ocpp16_conn_ref(c);
+        dispatch(c, &now);
+        inbound_clear(&now);
+        glv_ocpp16_conn_unref(c);
         return;
     }
-    in->frame = frame; /* the frame's reference moves to the queue */
-    in->meter = meter;
+    struct glv_ocpp16_inbound *in = NULL;
+    if (c->in_count >= glv_ocpp16.cfg.max_queue)
+        send_error(c, now.frame.id, GLV_OCPP16_GENERIC_ERROR,
+                   "too many calls waiting for an answer; wait for each CALLRESULT");
+    else if ((in = malloc(sizeof *in)) == NULL)
+        send_error(c, now.frame.id, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
+    if (in == NULL) {
+        inbound_clear(&now);
+        return;
+    }
+    *in = now; /* the frame's reference and the readings move to the queue */
     if (meter.readings != NULL)
-        in->frame.id = in->meter.id; /* the id moved with the meter values */
-    in->received_ms = c->last_rx_ms;
+        in->frame.id = in->meter.id;
     if (c->in_tail != NULL)
         c->in_tail->next = in;
     else

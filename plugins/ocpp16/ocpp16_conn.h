@@ -80,7 +80,8 @@ struct glv_ocpp16_request {
     char id[GLV_OCPPJ_ID_MAX + 1];
     const struct glv_ocpp16_action *action; /* static */
     json_t *payload; /* owned reference, validated; NULL for meter values read from text */
-    /* a MeterValues read from its text (readings owned), else readings NULL */
+    /* a MeterValues read from its text (readings owned), else readings NULL
+     * until the MeterValues handler fills it from the payload */
     struct glv_ocpp16_meter_call meter;
     uint64_t received_ms; /* monotonic */
 };
@@ -122,6 +123,8 @@ void glv_ocpp16_conn_liveness_reset(struct glv_ocpp16_conn *c);
 void glv_ocpp16_reply(struct glv_ocpp16_request *req, json_t *payload);
 void glv_ocpp16_reply_error(struct glv_ocpp16_request *req, enum glv_ocpp16_error code,
                             const char *description);
+/* glv_ocpp16_reply with {} (no allocation per answer). */
+void glv_ocpp16_reply_empty(struct glv_ocpp16_request *req);
 
 /* Queues a CALL to the charger. action: the static table entry of a CSMS
  * action; payload: stolen (not validated here). done runs exactly once, on a
@@ -139,5 +142,7 @@ struct glv_ocpp16_conn *glv_ocpp16_conn_find(const char *identity);
 /* Closes every open connection with 1001 (going away). */
 void glv_ocpp16_conn_close_all(void);
 void glv_ocpp16_conn_table_free(void);
+/* Frees what the connections share (at plugin fini, after the table). */
+void glv_ocpp16_conn_fini(void);
 
 #endif

@@ -74,6 +74,35 @@ static const char *default_unit(const char *measurand)
     return "Wh";
 }
 
+/* Reads s as strtod does, whole: true with a finite *out. Plain decimals
+ * of at most 15 digits take the exact short way: their digits and the
+ * power of ten are both exact doubles, so one correctly rounded division
+ * gives what strtod gives. */
+static bool read_number(const char *s, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char *p = s + (*s == '-');
+    uint64_t digits = 0;
+    int count = 0, decimals = 0;
+    for (; *p >= '0' && *p <= '9'; p++, count++)
+        digits = digits * 10 + (uint64_t)(*p - '0');
+    if (count > 0 && *p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, count++, decimals++)
+            digits = digits * 10 + (uint64_t)(*p - '0');
+    if (count > 0 && count <= 15 && *p == '\0') {
+        double d = (double)digits / pow10[decimals];
+        *out = *s == '-' ? -d : d;
+        return true;
+    }
+    if (*s == '\0')
+        return false;
+    char *end = NULL;
+    errno = 0;
+    *out = strtod(s, &end);
+    return errno == 0 && end != NULL && *end == '\0' && isfinite(*out);
+}
+
 /* Copies s into the string area at *pool; NULL stays NULL. */
 static const char *keep(char **pool, const char *s)
 {
@@ -106,18 +135,13 @@ static double one_sample(const struct glv_ocpp16_sampled *sv, struct glv_ocpp16_
     s->has_value = false;
     s->converted = false;
     s->value = 0;
-    if (strcmp(format, "Raw") == 0 && s->raw[0] != '\0') {
-        char *end = NULL;
-        errno = 0;
-        double d = strtod(s->raw, &end);
-        if (errno == 0 && end != NULL && *end == '\0' && isfinite(d)) {
-            s->has_value = true;
-            s->converted = factor != 1.0;
-            s->value = d * factor;
-            if (strcmp(measurand, "Energy.Active.Import.Register") == 0 &&
-                strcmp(out_unit, "Wh") == 0)
-                wh = s->value;
-        }
+    double d;
+    if (strcmp(format, "Raw") == 0 && read_number(s->raw, &d)) {
+        s->has_value = true;
+        s->converted = factor != 1.0;
+        s->value = d * factor;
+        if (strcmp(measurand, "Energy.Active.Import.Register") == 0 && strcmp(out_unit, "Wh") == 0)
+            wh = s->value;
     }
     s->measurand = sv->measurand ? keep(pool, sv->measurand) : measurand;
     s->phase = keep(pool, sv->phase);

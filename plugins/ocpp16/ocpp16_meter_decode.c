@@ -20,12 +20,13 @@ static void skip_space(struct reader *r)
 
 static bool eat(struct reader *r, char c)
 {
-    skip_space(r);
-    if (r->p < r->end && *r->p == c) {
-        r->p++;
-        return true;
+    if (r->p == r->end || *r->p != c) {
+        skip_space(r); /* compact text, as chargers send it, has none */
+        if (r->p == r->end || *r->p != c)
+            return false;
     }
-    return false;
+    r->p++;
+    return true;
 }
 
 /* The bytes a plain string holds: ASCII from space on, but the quote and
@@ -38,12 +39,38 @@ static void plain_fill(void)
         plain[c] = c != '"' && c != '\\';
 }
 
+#define BYTES(b) (0x0101010101010101ull * (b))
+
+/* Bit 7 of each byte of w that is not plain (below a space, above 0x7f, a
+ * quote or a backslash), exactly: no carry crosses a byte. */
+static uint64_t special_bytes(uint64_t w)
+{
+    uint64_t quote = w ^ BYTES('"'), backslash = w ^ BYTES('\\');
+    uint64_t is_quote = ~(((quote & BYTES(0x7f)) + BYTES(0x7f)) | quote);
+    uint64_t is_backslash = ~(((backslash & BYTES(0x7f)) + BYTES(0x7f)) | backslash);
+    uint64_t is_control = ~(((w & BYTES(0x7f)) + BYTES(0x60)) | w);
+    return (is_quote | is_backslash | is_control | w) & BYTES(0x80);
+}
+
 /* A string of printable ASCII without escapes, NUL-terminated in place. */
 static const char *string(struct reader *r, size_t *len)
 {
     if (!eat(r, '"'))
         return NULL;
     char *start = r->p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes at a time up to the first that is not plain */
+    while (r->end - r->p >= 8) {
+        uint64_t w;
+        memcpy(&w, r->p, 8);
+        uint64_t special = special_bytes(w);
+        if (special != 0) {
+            r->p += __builtin_ctzll(special) / 8;
+            break;
+        }
+        r->p += 8;
+    }
+#endif
     while (r->p < r->end && plain[(unsigned char)*r->p])
         r->p++;
     if (r->p == r->end || *r->p != '"')
@@ -84,20 +111,51 @@ static bool is_key(const char *key, size_t len, const char *name)
     return name[len] == '\0';
 }
 
-/* Whether a string passes a string node of the schema. */
-static bool string_fits(const struct glv_ocpp16_node *node, const char *s, size_t len)
+/* ---- names found by a hash of their length and three of their bytes ---- */
+
+#define INDEX_SLOTS 64
+#define INDEX_MAX 63
+
+/* A set of names (borrowed, static) for finding a string's index among
+ * them with one comparison, rarely two. */
+struct name_index {
+    uint8_t count;
+    const char *name[INDEX_MAX];
+    uint8_t len[INDEX_MAX];
+    uint8_t head[INDEX_SLOTS]; /* 1 + the first name of the slot; 0: none */
+    uint8_t next[INDEX_MAX];   /* 1 + the next name of the same slot; 0: none */
+};
+
+static unsigned slot_of(const char *s, size_t len)
 {
-    if (node->enum_count > 0) {
-        for (uint16_t i = 0; i < node->enum_count; i++)
-            if (is_key(s, len, node->enum_values[i]))
-                return true;
+    if (len == 0)
+        return 0;
+    return (unsigned)(len * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[len / 2] * 3u +
+                      (unsigned char)s[len - 1]) %
+           INDEX_SLOTS;
+}
+
+/* False when there are too many names or one is too long. */
+static bool index_add(struct name_index *x, const char *name)
+{
+    size_t len = strlen(name);
+    if (x->count == INDEX_MAX || len > UINT8_MAX)
         return false;
-    }
-    if (node->max_length > 0 && len > node->max_length)
-        return false;
-    int64_t ms;
-    return node->format == GLV_OCPP16_FORMAT_NONE ||
-           (node->format == GLV_OCPP16_FORMAT_DATE_TIME && glv_ocpp16_time_parse(s, len, &ms) == 0);
+    unsigned slot = slot_of(name, len);
+    x->name[x->count] = name;
+    x->len[x->count] = (uint8_t)len;
+    x->next[x->count] = x->head[slot];
+    x->head[slot] = ++x->count;
+    return true;
+}
+
+/* The index of s among the names, or -1. */
+static int index_find(const struct name_index *x, const char *s, size_t len)
+{
+    for (unsigned at = x->head[slot_of(s, len)]; at != 0; at = x->next[at - 1])
+        if (x->len[at - 1] == len && memcmp(x->name[at - 1], s, len) == 0)
+            return (int)at - 1;
+    return -1;
 }
 
 static const struct glv_ocpp16_prop *prop_of(const struct glv_ocpp16_node *node, const char *key,
@@ -131,13 +189,20 @@ static size_t sampled_offset(const char *name)
     return (size_t)-1;
 }
 
+#define SAMPLED_PROPS_MAX 8
+
 /* The parts of the MeterValues schema read here, found once. */
 static struct {
     bool ready;
     const struct glv_ocpp16_node *meter_values;   /* the meterValue array */
     const struct glv_ocpp16_node *sampled_values; /* the sampledValue array */
     const struct glv_ocpp16_node *sampled_value;  /* its item, an object */
-    size_t offset[32]; /* of each of its properties in struct glv_ocpp16_sampled */
+    struct name_index props;                      /* its properties' names */
+    uint32_t required;                            /* bit i: property i is required */
+    /* of each property: where it goes in struct glv_ocpp16_sampled, and
+     * the values its enum allows (count 0: no enum) */
+    size_t offset[SAMPLED_PROPS_MAX];
+    struct name_index allowed[SAMPLED_PROPS_MAX];
 } schema;
 
 static bool schema_ready(void)
@@ -150,24 +215,25 @@ static bool schema_ready(void)
     const struct glv_ocpp16_prop *ts = prop_of(item, "timestamp", 9);
     const struct glv_ocpp16_prop *sv = prop_of(item, "sampledValue", 12);
     if (ts == NULL || ts->node->format != GLV_OCPP16_FORMAT_DATE_TIME || sv == NULL ||
-        sv->node->items == NULL || sv->node->items->prop_count > 32)
+        sv->node->items == NULL || sv->node->items->prop_count > SAMPLED_PROPS_MAX)
         return false;
-    for (uint16_t i = 0; i < sv->node->items->prop_count; i++)
-        schema.offset[i] = sampled_offset(sv->node->items->props[i].name);
+    memset(&schema, 0, sizeof schema); /* what an earlier attempt left */
+    const struct glv_ocpp16_node *sampled = sv->node->items;
+    for (uint16_t i = 0; i < sampled->prop_count; i++) {
+        const struct glv_ocpp16_prop *p = &sampled->props[i];
+        schema.offset[i] = sampled_offset(p->name);
+        if (!index_add(&schema.props, p->name) || p->node->kind != GLV_OCPP16_STRING)
+            return false;
+        schema.required |= p->required ? 1u << i : 0;
+        for (uint16_t k = 0; k < p->node->enum_count; k++)
+            if (!index_add(&schema.allowed[i], p->node->enum_values[k]))
+                return false;
+    }
     plain_fill();
     schema.meter_values = mv->node;
     schema.sampled_values = sv->node;
-    schema.sampled_value = sv->node->items;
+    schema.sampled_value = sampled;
     schema.ready = true;
-    return true;
-}
-
-/* Every required property of node is among the seen ones (bit i: prop i). */
-static bool has_required(const struct glv_ocpp16_node *node, uint32_t seen)
-{
-    for (uint16_t i = 0; i < node->prop_count; i++)
-        if (node->props[i].required && !(seen & (1u << i)))
-            return false;
     return true;
 }
 
@@ -223,17 +289,27 @@ struct sampled_read {
     uint32_t seen;
 };
 
+/* Whether v (len bytes) passes the schema of sampled value property i. */
+static bool sampled_fits(int i, const char *v, size_t len)
+{
+    const struct glv_ocpp16_node *node = schema.sampled_value->props[i].node;
+    if (node->enum_count > 0)
+        return index_find(&schema.allowed[i], v, len) >= 0;
+    if (node->max_length > 0 && len > node->max_length)
+        return false;
+    int64_t ms;
+    return node->format == GLV_OCPP16_FORMAT_NONE ||
+           (node->format == GLV_OCPP16_FORMAT_DATE_TIME && glv_ocpp16_time_parse(v, len, &ms) == 0);
+}
+
 static bool sampled_member(struct reader *r, const char *key, size_t key_len, void *ctx)
 {
     struct sampled_read *read = ctx;
-    const struct glv_ocpp16_node *node = schema.sampled_value;
-    const struct glv_ocpp16_prop *p = prop_of(node, key, key_len);
+    int i = index_find(&schema.props, key, key_len);
     size_t len;
     const char *v = string(r, &len);
-    if (p == NULL || v == NULL || p->node->kind != GLV_OCPP16_STRING)
-        return false;
-    size_t i = (size_t)(p - node->props);
-    if ((read->seen & (1u << i)) || schema.offset[i] == (size_t)-1 || !string_fits(p->node, v, len))
+    if (i < 0 || v == NULL || (read->seen & (1u << i)) || schema.offset[i] == (size_t)-1 ||
+        !sampled_fits(i, v, len))
         return false;
     read->seen |= 1u << i;
     *(const char **)((char *)read->s + schema.offset[i]) = v;
@@ -246,7 +322,7 @@ static bool sampled_item(struct reader *r, struct sampled_list *list)
         return false;
     struct sampled_read read = {.s = &list->in[list->n]};
     *read.s = (struct glv_ocpp16_sampled){0};
-    if (!object(r, sampled_member, &read) || !has_required(schema.sampled_value, read.seen))
+    if (!object(r, sampled_member, &read) || (read.seen & schema.required) != schema.required)
         return false;
     list->n++;
     return true;

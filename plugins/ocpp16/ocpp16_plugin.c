@@ -217,6 +217,7 @@ static void ocpp16_stop(glv_plugin *p)
 static void ocpp16_fini(glv_plugin *p)
 {
     glv_ocpp16_conn_table_free();
+    glv_ocpp16_conn_fini();
     json_decref(glv_ocpp16.cfg.listeners);
     glv_ocpp16.cfg.listeners = NULL;
 }

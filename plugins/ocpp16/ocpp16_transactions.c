@@ -124,13 +124,18 @@ static void observe_commit(struct glv_ocpp16_request *req)
     OCPP16_HOST->metric_observe(glv_ocpp16.m_commit, (double)(now - req->received_ms) / 1000.0);
 }
 
-static void db_failed(struct tx_msg *m, const glv_db_result *res)
+static void db_failed_req(struct glv_ocpp16_request *req, const glv_db_result *res)
 {
-    OCPP16_LOG(GLV_LOG_ERR, "%s: %s not stored: %s", m->req->conn->identity, m->req->action->name,
+    OCPP16_LOG(GLV_LOG_ERR, "%s: %s not stored: %s", req->conn->identity, req->action->name,
                OCPP16_HOST->db_error(res));
     /* A CALLERROR: the charger keeps the message and tries again
      * (TransactionMessageAttempts); a resend is recognized. */
-    glv_ocpp16_reply_error(m->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+    glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+}
+
+static void db_failed(struct tx_msg *m, const glv_db_result *res)
+{
+    db_failed_req(m->req, res);
     tx_msg_free(m);
 }
 
@@ -431,18 +436,21 @@ static const char SQL_METER_MERGE[] =
     " AND x.n = mv.connector_id AND x.\"timestamp\" = mv.sampled_at";
 // clang-format on
 
+/* The MeterValues themselves travel as their requests: req->meter holds
+ * the connector, the transaction and the readings, whichever way the
+ * message was read. */
 struct meter_batch {
     size_t n;
     bool merge; /* written with SQL_METER_MERGE */
     bool paced; /* counted in meter_pending.inflight */
     struct {
-        struct tx_msg *m;
+        struct glv_ocpp16_request *req;
         bool stored; /* stored or completed a reading */
     } e[];
 };
 
 static struct {
-    struct tx_msg *msgs[METER_BATCH_MAX];
+    struct glv_ocpp16_request *msgs[METER_BATCH_MAX];
     size_t n;
     glv_timer *flush;
     unsigned inflight;       /* paced batches not yet answered */
@@ -452,9 +460,9 @@ static struct {
 static void meter_send(bool force);
 
 /* Answers one MeterValues after COMMIT; stored: it stored something new. */
-static void meter_answer(struct tx_msg *m, bool stored)
+static void meter_answer(struct glv_ocpp16_request *req, bool stored)
 {
-    struct glv_ocpp16_request *req = m->req;
+    const struct glv_ocpp16_meter_call *m = &req->meter;
     json_t *ev = NULL;
     if (stored && m->tx_id > 0 && glv_ocpp16_listened("transaction.meter")) {
         char id[24];
@@ -470,20 +478,19 @@ static void meter_answer(struct tx_msg *m, bool stored)
         OCPP16_LOG(GLV_LOG_INFO, "%s: MeterValues resent; nothing new", req->conn->identity);
     }
     observe_commit(req);
-    glv_ocpp16_reply(req, json_object());
+    glv_ocpp16_reply_empty(req);
     if (ev != NULL)
         glv_ocpp16_emit("transaction.meter", ev);
-    tx_msg_free(m);
 }
 
-static void meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced);
+static void meter_write(struct glv_ocpp16_request **msgs, size_t n, bool merge, bool paced);
 
 /* Takes the messages of b into a new statement. */
 static void meter_rewrite(struct meter_batch *b, bool one_by_one)
 {
-    struct tx_msg *msgs[METER_BATCH_MAX];
+    struct glv_ocpp16_request *msgs[METER_BATCH_MAX];
     for (size_t i = 0; i < b->n; i++)
-        msgs[i] = b->e[i].m;
+        msgs[i] = b->e[i].req;
     size_t n = b->n;
     free(b);
     if (!one_by_one) {
@@ -506,7 +513,7 @@ static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b)
             meter_pending.merge_until_ms = h->monotonic_ms() + METER_MERGE_MS;
             meter_rewrite(b, false);
         } else if (b->n == 1) {
-            db_failed(b->e[0].m, res);
+            db_failed_req(b->e[0].req, res);
             free(b);
         } else {
             OCPP16_LOG(GLV_LOG_WARNING, "%zu MeterValues not stored together (%s); one at a time",
@@ -527,7 +534,7 @@ static void meter_batch_answer(const glv_db_result *res, struct meter_batch *b)
             b->e[i].stored = true;
     }
     for (size_t i = 0; i < b->n; i++)
-        meter_answer(b->e[i].m, b->e[i].stored);
+        meter_answer(b->e[i].req, b->e[i].stored);
     free(b);
 }
 
@@ -545,7 +552,7 @@ static void meter_batch_stored(const glv_db_result *res, void *arg)
 /* Writes n messages in one statement, SQL_METER_MERGE or SQL_METER_NEW,
  * counted in meter_pending.inflight when paced; each is answered from its
  * callback, or with a CALLERROR at once when the statement cannot be sent. */
-static void meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced)
+static void meter_write(struct glv_ocpp16_request **msgs, size_t n, bool merge, bool paced)
 {
     struct meter_batch *b = calloc(1, sizeof *b + n * sizeof b->e[0]);
     struct glv_ocpp16_meter_rows rows = {0};
@@ -553,10 +560,10 @@ static void meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced)
     int rc = -1;
     if (b != NULL) {
         for (size_t i = 0; i < n; i++) {
-            b->e[i].m = msgs[i];
-            glv_ocpp16_meter_rows_add(&rows, (int64_t)i, msgs[i]->tx_id,
-                                      msgs[i]->req->conn->identity, msgs[i]->connector,
-                                      msgs[i]->readings);
+            const struct glv_ocpp16_meter_call *m = &msgs[i]->meter;
+            b->e[i].req = msgs[i];
+            glv_ocpp16_meter_rows_add(&rows, (int64_t)i, m->tx_id, msgs[i]->conn->identity,
+                                      m->connector, m->readings);
         }
         b->n = n;
         b->merge = merge;
@@ -573,10 +580,8 @@ static void meter_write(struct tx_msg **msgs, size_t n, bool merge, bool paced)
         meter_pending.inflight += paced;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        glv_ocpp16_reply_error(msgs[i]->req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
-        tx_msg_free(msgs[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        glv_ocpp16_reply_error(msgs[i], GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
     free(b);
 }
 
@@ -594,7 +599,7 @@ static void meter_send(bool force)
     }
     /* Answers may bring the next MeterValues of a charger into
      * meter_pending: work on a copy. */
-    struct tx_msg *taken[METER_BATCH_MAX];
+    struct glv_ocpp16_request *taken[METER_BATCH_MAX];
     memcpy(taken, meter_pending.msgs, n * sizeof taken[0]);
     meter_pending.n = 0;
     meter_write(taken, n, OCPP16_HOST->monotonic_ms() < meter_pending.merge_until_ms, true);
@@ -609,34 +614,25 @@ static void meter_flush_timer(void *arg)
 
 void glv_ocpp16_meter_values(struct glv_ocpp16_request *req)
 {
-    struct tx_msg *m = tx_msg_new(req);
-    if (m == NULL) {
-        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "out of memory");
-        return;
-    }
-    if (req->meter.readings != NULL) {
-        m->connector = req->meter.connector;
-        m->tx_id = req->meter.tx_id;
-        m->readings = req->meter.readings;
-        req->meter.readings = NULL;
-    } else {
+    struct glv_ocpp16_meter_call *m = &req->meter;
+    if (m->readings == NULL) {
+        /* read on the general path: taken from the validated payload */
         glv_ocpp16_field_int(req->payload, "connectorId", &m->connector);
         if (!glv_ocpp16_field_int(req->payload, "transactionId", &m->tx_id))
             m->tx_id = 0;
         m->readings = glv_ocpp16_meter_from_json(json_object_get(req->payload, "meterValue"));
-    }
-    if (m->readings == NULL) {
-        glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
-        tx_msg_free(m);
-        return;
+        if (m->readings == NULL) {
+            glv_ocpp16_reply_error(req, GLV_OCPP16_INTERNAL_ERROR, "not stored, please retry");
+            return;
+        }
     }
     if (m->connector < 0 || m->connector > INT32_MAX || m->tx_id < INT32_MIN ||
         m->tx_id > INT32_MAX) {
         /* Fails alone, as it would in a batch, without taking one down. */
-        meter_write(&m, 1, true, false);
+        meter_write(&req, 1, true, false);
         return;
     }
-    meter_pending.msgs[meter_pending.n++] = m;
+    meter_pending.msgs[meter_pending.n++] = req;
     if (meter_pending.n == METER_BATCH_MAX) {
         meter_send(true);
         return;

@@ -204,6 +204,10 @@ static void put_json(struct glv_ocpp16_text *b, const json_t *value)
 {
     if (b->failed)
         return;
+    if (json_is_object(value) && json_object_size(value) == 0) {
+        glv_ocpp16_text_lit(b, "{}"); /* most answers: no dump needed */
+        return;
+    }
     size_t room = b->cap > b->len ? b->cap - b->len - 1 : 0;
     size_t need = json_dumpb(value, room > 0 ? b->p + b->len : NULL, room, JSON_COMPACT);
     if (need == 0) {
@@ -223,49 +227,43 @@ static void put_json(struct glv_ocpp16_text *b, const json_t *value)
     b->p[b->len] = '\0';
 }
 
-/* Hands the frame over to the caller, or frees it when building failed. */
-static int finish(struct glv_ocpp16_text *b, char **out, size_t *out_len)
+/* Empties b for a new frame, keeping its buffer. */
+static void start(struct glv_ocpp16_text *b)
 {
-    if (b->failed) {
-        glv_ocpp16_text_free(b);
-        return -ENOMEM;
-    }
-    *out = b->p;
-    if (out_len != NULL)
-        *out_len = b->len;
-    return 0;
+    b->len = 0;
+    b->failed = false;
 }
 
-int glv_ocppj_write_call(const char *id, const char *action, json_t *payload, char **out,
-                         size_t *out_len)
+int glv_ocppj_write_call(struct glv_ocpp16_text *out, const char *id, const char *action,
+                         json_t *payload)
 {
-    if (id == NULL || action == NULL || *action == '\0' || !json_is_object(payload) || out == NULL)
+    if (out == NULL || id == NULL || action == NULL || *action == '\0' || !json_is_object(payload))
         return -EINVAL;
     size_t id_len = strlen(id);
     if (id_len == 0 || utf8_chars(id, id_len) > GLV_OCPPJ_ID_MAX)
         return -EINVAL;
-    struct glv_ocpp16_text b = {0};
-    glv_ocpp16_text_lit(&b, "[2,");
-    glv_ocpp16_text_json_stringn(&b, id, id_len);
-    glv_ocpp16_text_lit(&b, ",");
-    glv_ocpp16_text_json_string(&b, action);
-    glv_ocpp16_text_lit(&b, ",");
-    put_json(&b, payload);
-    glv_ocpp16_text_lit(&b, "]");
-    return finish(&b, out, out_len);
+    start(out);
+    glv_ocpp16_text_lit(out, "[2,");
+    glv_ocpp16_text_json_stringn(out, id, id_len);
+    glv_ocpp16_text_lit(out, ",");
+    glv_ocpp16_text_json_string(out, action);
+    glv_ocpp16_text_lit(out, ",");
+    put_json(out, payload);
+    glv_ocpp16_text_lit(out, "]");
+    return out->failed ? -ENOMEM : 0;
 }
 
-int glv_ocppj_write_result(const char *id, json_t *payload, char **out, size_t *out_len)
+int glv_ocppj_write_result(struct glv_ocpp16_text *out, const char *id, json_t *payload)
 {
-    if (id == NULL || !json_is_object(payload) || out == NULL)
+    if (out == NULL || id == NULL || !json_is_object(payload))
         return -EINVAL;
-    struct glv_ocpp16_text b = {0};
-    glv_ocpp16_text_lit(&b, "[3,");
-    glv_ocpp16_text_json_string(&b, id);
-    glv_ocpp16_text_lit(&b, ",");
-    put_json(&b, payload);
-    glv_ocpp16_text_lit(&b, "]");
-    return finish(&b, out, out_len);
+    start(out);
+    glv_ocpp16_text_lit(out, "[3,");
+    glv_ocpp16_text_json_string(out, id);
+    glv_ocpp16_text_lit(out, ",");
+    put_json(out, payload);
+    glv_ocpp16_text_lit(out, "]");
+    return out->failed ? -ENOMEM : 0;
 }
 
 /* Length of description cut to at most max bytes without splitting a character. */
@@ -280,26 +278,27 @@ static size_t cut_utf8(const char *s, size_t max)
     return n;
 }
 
-int glv_ocppj_write_error(const char *id, enum glv_ocpp16_error code, const char *description,
-                          json_t *details, char **out, size_t *out_len)
+int glv_ocppj_write_error(struct glv_ocpp16_text *out, const char *id, enum glv_ocpp16_error code,
+                          const char *description, json_t *details)
 {
     const char *name = glv_ocpp16_error_name(code);
-    if (id == NULL || name == NULL || out == NULL || (details != NULL && !json_is_object(details)))
+    if (out == NULL || id == NULL || name == NULL || (details != NULL && !json_is_object(details)))
         return -EINVAL;
     if (description == NULL)
         description = "";
-    struct glv_ocpp16_text b = {0};
-    glv_ocpp16_text_lit(&b, "[4,");
-    glv_ocpp16_text_json_string(&b, id);
-    glv_ocpp16_text_lit(&b, ",");
-    glv_ocpp16_text_json_string(&b, name);
-    glv_ocpp16_text_lit(&b, ",");
-    glv_ocpp16_text_json_stringn(&b, description, cut_utf8(description, GLV_OCPPJ_DESCRIPTION_MAX));
-    glv_ocpp16_text_lit(&b, ",");
+    start(out);
+    glv_ocpp16_text_lit(out, "[4,");
+    glv_ocpp16_text_json_string(out, id);
+    glv_ocpp16_text_lit(out, ",");
+    glv_ocpp16_text_json_string(out, name);
+    glv_ocpp16_text_lit(out, ",");
+    glv_ocpp16_text_json_stringn(out, description,
+                                 cut_utf8(description, GLV_OCPPJ_DESCRIPTION_MAX));
+    glv_ocpp16_text_lit(out, ",");
     if (details != NULL)
-        put_json(&b, details);
+        put_json(out, details);
     else
-        glv_ocpp16_text_lit(&b, "{}");
-    glv_ocpp16_text_lit(&b, "]");
-    return finish(&b, out, out_len);
+        glv_ocpp16_text_lit(out, "{}");
+    glv_ocpp16_text_lit(out, "]");
+    return out->failed ? -ENOMEM : 0;
 }

@@ -27,6 +27,7 @@
 
 #include "ocpp16_error.h"
 #include "ocpp16_schema.h"
+#include "ocpp16_text.h"
 #include "ocpp16_validate.h"
 
 /* Longest message id OCPP-J allows, in characters. */
@@ -92,20 +93,20 @@ int glv_ocppj_parse(const char *text, size_t len, unsigned peer,
 void glv_ocppj_frame_clear(struct glv_ocppj_frame *frame);
 
 /*
- * Writers. Each stores in *out a new NUL-terminated buffer (release with
- * free()) holding the compact JSON text, and its length in *out_len, and
- * returns 0; or returns -EINVAL for bad arguments or -ENOMEM. All inputs are
- * borrowed; strings must be UTF-8.
+ * Writers. Each replaces the text of *out (its buffer kept and reused; free
+ * it with glv_ocpp16_text_free) with the frame as compact JSON and returns
+ * 0; or returns -EINVAL for bad arguments (*out then untouched) or -ENOMEM
+ * (*out failed). All inputs are borrowed; strings must be UTF-8.
  *
  * glv_ocppj_write_call: id must be 1..36 characters; payload an object.
  * glv_ocppj_write_result: id as received; payload an object.
  * glv_ocppj_write_error: id as received; code not GLV_OCPP16_OK; description
  * may be NULL (written as ""); details NULL or an object (NULL writes {}).
  */
-int glv_ocppj_write_call(const char *id, const char *action, json_t *payload, char **out,
-                         size_t *out_len);
-int glv_ocppj_write_result(const char *id, json_t *payload, char **out, size_t *out_len);
-int glv_ocppj_write_error(const char *id, enum glv_ocpp16_error code, const char *description,
-                          json_t *details, char **out, size_t *out_len);
+int glv_ocppj_write_call(struct glv_ocpp16_text *out, const char *id, const char *action,
+                         json_t *payload);
+int glv_ocppj_write_result(struct glv_ocpp16_text *out, const char *id, json_t *payload);
+int glv_ocppj_write_error(struct glv_ocpp16_text *out, const char *id, enum glv_ocpp16_error code,
+                          const char *description, json_t *details);
 
 #endif

@@ -50,7 +50,7 @@ static void check_ascii(const char *s)
             abort();
 }
 
-static void check_reparse(char *text, size_t len, enum glv_ocppj_type type, unsigned peer,
+static void check_reparse(const char *text, size_t len, enum glv_ocppj_type type, unsigned peer,
                           const struct glv_ocppj_frame *orig)
 {
     struct glv_ocppj_frame again;
@@ -66,7 +66,6 @@ static void check_reparse(char *text, size_t len, enum glv_ocppj_type type, unsi
             abort();
     }
     glv_ocppj_frame_clear(&again);
-    free(text);
 }
 
 static void check_payload(const struct glv_ocpp16_node *schema, json_t *payload)
@@ -93,17 +92,16 @@ static void check_frame(const char *text, size_t size, unsigned peer, bool lenie
         .lenient = lenient_mode, .warn = count_warning, .warn_arg = &warnings};
     struct glv_ocppj_frame f;
     struct glv_ocppj_parse_error err;
-    char *out = NULL;
-    size_t out_len = 0;
+    static struct glv_ocpp16_text out; /* reused from input to input, as in galvanid */
 
     if (glv_ocppj_parse(text, size, peer, &opts, &f, &err) != 0) {
         if (err.code == GLV_OCPP16_OK || err.description[0] == '\0')
             abort();
         check_ascii(err.description);
         if (err.can_reply) {
-            if (glv_ocppj_write_error(f.id, err.code, err.description, NULL, &out, &out_len) != 0)
+            if (glv_ocppj_write_error(&out, f.id, err.code, err.description, NULL) != 0)
                 abort();
-            check_reparse(out, out_len, GLV_OCPPJ_CALLERROR, peer, NULL);
+            check_reparse(out.p, out.len, GLV_OCPPJ_CALLERROR, peer, NULL);
         }
         glv_ocppj_frame_clear(&f);
         return;
@@ -113,8 +111,8 @@ static void check_frame(const char *text, size_t size, unsigned peer, bool lenie
     case GLV_OCPPJ_CALL:
         check_payload(f.action_def->request, f.payload);
         if (f.id_len <= GLV_OCPPJ_ID_MAX &&
-            glv_ocppj_write_call(f.id, f.action, f.payload, &out, &out_len) == 0)
-            check_reparse(out, out_len, GLV_OCPPJ_CALL, peer, &f);
+            glv_ocppj_write_call(&out, f.id, f.action, f.payload) == 0)
+            check_reparse(out.p, out.len, GLV_OCPPJ_CALL, peer, &f);
         break;
     case GLV_OCPPJ_CALLRESULT: {
         /* The outstanding call is unknown here: pick one from the id. */
@@ -123,16 +121,15 @@ static void check_frame(const char *text, size_t size, unsigned peer, bool lenie
         for (size_t i = 0; i < f.id_len; i++)
             pick = pick * 31 + (unsigned char)f.id[i];
         check_payload(glv_ocpp16_action_at(pick % n)->response, f.payload);
-        if (glv_ocppj_write_result(f.id, f.payload, &out, &out_len) != 0)
+        if (glv_ocppj_write_result(&out, f.id, f.payload) != 0)
             abort();
-        check_reparse(out, out_len, GLV_OCPPJ_CALLRESULT, peer, &f);
+        check_reparse(out.p, out.len, GLV_OCPPJ_CALLRESULT, peer, &f);
         break;
     }
     default:
-        if (glv_ocppj_write_error(f.id, f.error_code, f.error_description, f.payload, &out,
-                                  &out_len) != 0)
+        if (glv_ocppj_write_error(&out, f.id, f.error_code, f.error_description, f.payload) != 0)
             abort();
-        check_reparse(out, out_len, GLV_OCPPJ_CALLERROR, peer, NULL);
+        check_reparse(out.p, out.len, GLV_OCPPJ_CALLERROR, peer, NULL);
         break;
     }
     glv_ocppj_frame_clear(&f);

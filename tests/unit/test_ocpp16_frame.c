@@ -233,47 +233,62 @@ START_TEST(lenient_callerror_without_details)
 }
 END_TEST
 
-static char *written;
-static size_t written_len;
+static struct glv_ocpp16_text out;
 
 static void teardown_written(void)
 {
-    free(written);
-    written = NULL;
+    glv_ocpp16_text_free(&out);
 }
 
 START_TEST(writes_compact_frames)
 {
     json_t *payload = json_pack("{s:s, s:i}", "status", "Accepted", "interval", 300);
-    ck_assert_int_eq(glv_ocppj_write_call("42", "Reset", payload, &written, &written_len), 0);
-    ck_assert_str_eq(written, "[2,\"42\",\"Reset\",{\"status\":\"Accepted\",\"interval\":300}]");
-    ck_assert_uint_eq(written_len, strlen(written));
+    ck_assert_int_eq(glv_ocppj_write_call(&out, "42", "Reset", payload), 0);
+    ck_assert_str_eq(out.p, "[2,\"42\",\"Reset\",{\"status\":\"Accepted\",\"interval\":300}]");
+    ck_assert_uint_eq(out.len, strlen(out.p));
     teardown_written();
 
-    ck_assert_int_eq(glv_ocppj_write_result("a\"b\\c\n", payload, &written, &written_len), 0);
-    ck_assert_str_eq(written, "[3,\"a\\\"b\\\\c\\n\",{\"status\":\"Accepted\",\"interval\":300}]");
+    ck_assert_int_eq(glv_ocppj_write_result(&out, "a\"b\\c\n", payload), 0);
+    ck_assert_str_eq(out.p, "[3,\"a\\\"b\\\\c\\n\",{\"status\":\"Accepted\",\"interval\":300}]");
     teardown_written();
 
-    ck_assert_int_eq(glv_ocppj_write_error("7", GLV_OCPP16_OCCURENCE_CONSTRAINT_VIOLATION,
-                                           "idTag: required property missing", NULL, &written,
-                                           &written_len),
+    ck_assert_int_eq(glv_ocppj_write_error(&out, "7", GLV_OCPP16_OCCURENCE_CONSTRAINT_VIOLATION,
+                                           "idTag: required property missing", NULL),
                      0);
-    ck_assert_str_eq(written, "[4,\"7\",\"OccurenceConstraintViolation\",\"idTag: required "
-                              "property missing\",{}]");
+    ck_assert_str_eq(out.p, "[4,\"7\",\"OccurenceConstraintViolation\",\"idTag: required "
+                            "property missing\",{}]");
     teardown_written();
 
-    ck_assert_int_eq(
-        glv_ocppj_write_error("7", GLV_OCPP16_GENERIC_ERROR, NULL, payload, &written, NULL), 0);
-    ck_assert_str_eq(written,
+    ck_assert_int_eq(glv_ocppj_write_error(&out, "7", GLV_OCPP16_GENERIC_ERROR, NULL, payload), 0);
+    ck_assert_str_eq(out.p,
                      "[4,\"7\",\"GenericError\",\"\",{\"status\":\"Accepted\",\"interval\":300}]");
     teardown_written();
 
     /* control characters are escaped */
-    ck_assert_int_eq(
-        glv_ocppj_write_error("\x01", GLV_OCPP16_INTERNAL_ERROR, "a\tb", NULL, &written, NULL), 0);
-    ck_assert_str_eq(written, "[4,\"\\u0001\",\"InternalError\",\"a\\tb\",{}]");
+    ck_assert_int_eq(glv_ocppj_write_error(&out, "\x01", GLV_OCPP16_INTERNAL_ERROR, "a\tb", NULL),
+                     0);
+    ck_assert_str_eq(out.p, "[4,\"\\u0001\",\"InternalError\",\"a\\tb\",{}]");
     teardown_written();
     json_decref(payload);
+}
+END_TEST
+
+START_TEST(writers_reuse_the_buffer)
+{
+    char data[400];
+    memset(data, 'x', sizeof data - 1);
+    data[sizeof data - 1] = '\0';
+    json_t *big = json_pack("{s:s}", "data", data);
+    json_t *empty = json_object();
+    ck_assert_int_eq(glv_ocppj_write_call(&out, "1", "DataTransfer", big), 0);
+    ck_assert_uint_gt(out.len, sizeof data);
+    const char *buffer = out.p;
+    ck_assert_int_eq(glv_ocppj_write_result(&out, "2", empty), 0);
+    ck_assert_str_eq(out.p, "[3,\"2\",{}]");
+    ck_assert_uint_eq(out.len, strlen(out.p));
+    ck_assert_ptr_eq(out.p, buffer);
+    json_decref(big);
+    json_decref(empty);
 }
 END_TEST
 
@@ -284,16 +299,15 @@ START_TEST(writer_argument_checks)
     char id37[38];
     memset(id37, '1', 37);
     id37[37] = '\0';
-    ck_assert_int_eq(glv_ocppj_write_call(id37, "Reset", obj, &written, NULL), -EINVAL);
-    ck_assert_int_eq(glv_ocppj_write_call("", "Reset", obj, &written, NULL), -EINVAL);
-    ck_assert_int_eq(glv_ocppj_write_call("1", "", obj, &written, NULL), -EINVAL);
-    ck_assert_int_eq(glv_ocppj_write_call("1", "Reset", arr, &written, NULL), -EINVAL);
-    ck_assert_int_eq(glv_ocppj_write_call("1", "Reset", NULL, &written, NULL), -EINVAL);
-    ck_assert_int_eq(glv_ocppj_write_result(NULL, obj, &written, NULL), -EINVAL);
-    ck_assert_int_eq(glv_ocppj_write_error("1", GLV_OCPP16_OK, "", NULL, &written, NULL), -EINVAL);
-    ck_assert_int_eq(glv_ocppj_write_error("1", GLV_OCPP16_GENERIC_ERROR, "", arr, &written, NULL),
-                     -EINVAL);
-    ck_assert_ptr_null(written);
+    ck_assert_int_eq(glv_ocppj_write_call(&out, id37, "Reset", obj), -EINVAL);
+    ck_assert_int_eq(glv_ocppj_write_call(&out, "", "Reset", obj), -EINVAL);
+    ck_assert_int_eq(glv_ocppj_write_call(&out, "1", "", obj), -EINVAL);
+    ck_assert_int_eq(glv_ocppj_write_call(&out, "1", "Reset", arr), -EINVAL);
+    ck_assert_int_eq(glv_ocppj_write_call(&out, "1", "Reset", NULL), -EINVAL);
+    ck_assert_int_eq(glv_ocppj_write_result(&out, NULL, obj), -EINVAL);
+    ck_assert_int_eq(glv_ocppj_write_error(&out, "1", GLV_OCPP16_OK, "", NULL), -EINVAL);
+    ck_assert_int_eq(glv_ocppj_write_error(&out, "1", GLV_OCPP16_GENERIC_ERROR, "", arr), -EINVAL);
+    ck_assert_ptr_null(out.p);
     json_decref(obj);
     json_decref(arr);
 }
@@ -304,10 +318,9 @@ START_TEST(description_is_cut_at_a_character_boundary)
     char desc[600] = "";
     for (int i = 0; i < 200; i++)
         strcat(desc, "\xc3\xa9"); /* 400 bytes */
-    ck_assert_int_eq(
-        glv_ocppj_write_error("1", GLV_OCPP16_GENERIC_ERROR, desc, NULL, &written, NULL), 0);
+    ck_assert_int_eq(glv_ocppj_write_error(&out, "1", GLV_OCPP16_GENERIC_ERROR, desc, NULL), 0);
     struct glv_ocppj_frame f;
-    ck_assert_int_eq(glv_ocppj_parse(written, strlen(written), FROM_CP, NULL, &f, NULL), 0);
+    ck_assert_int_eq(glv_ocppj_parse(out.p, out.len, FROM_CP, NULL, &f, NULL), 0);
     ck_assert_uint_eq(strlen(f.error_description), 254);
     glv_ocppj_frame_clear(&f);
     teardown_written();
@@ -321,8 +334,8 @@ START_TEST(round_trip)
                        "\"12.5\",\"unit\":\"kWh\"}]}]}]";
     struct glv_ocppj_frame f;
     ck_assert_int_eq(glv_ocppj_parse(text, strlen(text), FROM_CP, NULL, &f, NULL), 0);
-    ck_assert_int_eq(glv_ocppj_write_call(f.id, f.action, f.payload, &written, &written_len), 0);
-    ck_assert_str_eq(written, text);
+    ck_assert_int_eq(glv_ocppj_write_call(&out, f.id, f.action, f.payload), 0);
+    ck_assert_str_eq(out.p, text);
     glv_ocppj_frame_clear(&f);
     teardown_written();
 }
@@ -361,6 +374,7 @@ int main(void)
     tcase_add_test(tc, action_errors);
     tcase_add_test(tc, lenient_callerror_without_details);
     tcase_add_test(tc, writes_compact_frames);
+    tcase_add_test(tc, writers_reuse_the_buffer);
     tcase_add_test(tc, writer_argument_checks);
     tcase_add_test(tc, description_is_cut_at_a_character_boundary);
     tcase_add_test(tc, round_trip);

@@ -4,6 +4,9 @@
 #include <check.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +78,81 @@ START_TEST(meter_values_are_normalized_to_base_units)
     ck_assert_uint_eq(r->n, 0);
     ck_assert_double_eq(r->energy_wh, -1);
     free(r);
+}
+END_TEST
+
+/* A value is the double strtod reads from the whole text, whether it takes
+ * the short way (plain decimals of up to 15 digits) or not; anything else
+ * strtod does not read whole, or reads as infinite, has no value. */
+START_TEST(meter_values_read_as_strtod_does)
+{
+    const char *texts[] = {
+        "0",
+        "-0",
+        "7",
+        "007",
+        "12.5",
+        "0.1",
+        "0.3",
+        "-1.25",
+        "5.",
+        "123456789012345",
+        "1234567890123456",
+        "9007199254740993",
+        "0.000000000000001",
+        "3.14159265358979",
+        "2.718281828459045",
+        "1e3",
+        "1.5E-2",
+        " 42",
+        "+8",
+        ".5",
+        "0x10",
+        "1e400",
+        "inf",
+        "nan",
+        "-",
+        "",
+        "12a",
+        "1.2.3",
+        "99999.99999",
+        "0.1234567890123456789",
+    };
+    char json[4096] = "[{\"timestamp\": \"2024-05-01T12:00:00Z\", \"sampledValue\": [";
+    size_t n = sizeof texts / sizeof texts[0];
+    for (size_t i = 0; i < n; i++) {
+        /* raw values differ, so no two samples are merged */
+        char one[128];
+        snprintf(one, sizeof one, "%s{\"value\": \"%s\", \"measurand\": \"Power.Offered\"}",
+                 i ? "," : "", texts[i]);
+        strcat(json, one);
+    }
+    strcat(json, "]}]");
+    json_t *mv = load(json);
+    struct glv_ocpp16_readings *r = glv_ocpp16_meter_from_json(mv);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(r->n, 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct glv_ocpp16_sample *s = NULL;
+        for (size_t j = 0; j < r->reading[0].n_samples && s == NULL; j++)
+            if (strcmp(r->reading[0].samples[j].raw, texts[i]) == 0)
+                s = &r->reading[0].samples[j];
+        ck_assert_msg(s != NULL, "%s: no sample", texts[i]);
+        char *end = NULL;
+        errno = 0;
+        double want = strtod(texts[i], &end);
+        bool readable = texts[i][0] != '\0' && errno == 0 && *end == '\0' && isfinite(want);
+        ck_assert_msg(s->has_value == readable, "%s: has_value %d", texts[i], s->has_value);
+        if (readable) {
+            ck_assert_msg(memcmp(&s->value, &want, sizeof want) == 0, "%s: %.17g, strtod %.17g",
+                          texts[i], s->value, want);
+            k++;
+        }
+    }
+    ck_assert_uint_ge(k, 20);
+    free(r);
+    json_decref(mv);
 }
 END_TEST
 
@@ -383,6 +461,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, meter_values_are_normalized_to_base_units);
     tcase_add_test(tc, meter_values_are_grouped_by_time);
+    tcase_add_test(tc, meter_values_read_as_strtod_does);
     tcase_add_test(tc, text_escapes_what_it_must);
     tcase_add_test(tc, json_parser_matches_jansson);
     tcase_add_test(tc, meter_rows_are_parallel_arrays);
