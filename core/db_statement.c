@@ -319,6 +319,11 @@ void glv_db_result_from_pg(glv_db_result *res, PGresult *pg)
         while (n > 0 && (res->msg[n - 1] == '\n' || res->msg[n - 1] == ' '))
             res->msg[--n] = '\0';
     }
+    /* The server ending the session under the statement (class 57P: a
+     * shutdown, a crash, a dropped database) is the connection's failure,
+     * not the statement's: it reads as every other lost connection. */
+    if (state && strncmp(state, "57P", 3) == 0)
+        state = "08006";
     snprintf(res->state, sizeof(res->state), "%s", state ? state : "XX000");
     res->error = res->msg ? res->msg : "database error";
     res->sqlstate = res->state;

@@ -23,7 +23,9 @@
  * While the database is unreachable the host reconnects with backoff;
  * queries wait up to the configured queue timeout and then fail with
  * SQLSTATE "08006" and a clear message. A statement whose connection breaks
- * mid-transaction fails; nothing of its transaction is committed.
+ * mid-transaction fails with "08006" too, also when the server ends the
+ * session under it (a shutdown: SQLSTATE class 57P, reported as "08006"
+ * with the server's message); nothing of its transaction is committed.
  */
 #ifndef GALVANI_DB_H
 #define GALVANI_DB_H

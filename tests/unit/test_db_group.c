@@ -162,6 +162,37 @@ START_TEST(failing_write_fails_alone)
 }
 END_TEST
 
+/* The server ending the session under a batch (57P01, as at a shutdown)
+ * fails its writes as a lost connection (08006), commits none of them, and
+ * the next writes go through on a new connection. */
+START_TEST(session_ended_by_the_server_reads_as_lost)
+{
+    open_with_table(NULL);
+    for (int id = 1; id <= 3; id++)
+        group_insert(id, 1);
+    results[4].id = 4;
+    ck_assert_int_eq(H->db_group(T.p, "SELECT pg_terminate_backend(pg_backend_pid())", 0, NULL,
+                                 on_write, &results[4]),
+                     0);
+    for (int id = 5; id <= 6; id++)
+        group_insert(id, 1);
+    while (ndone < 6 && event_base_loop(T.core->base, EVLOOP_ONCE) == 0)
+        ;
+    for (int id = 1; id <= 6; id++) {
+        ck_assert_int_eq(results[id].done, 1);
+        ck_assert_msg(!results[id].ok && strcmp(results[id].sqlstate, "08006") == 0,
+                      "write %d: ok %d, %s", id, results[id].ok, results[id].sqlstate);
+    }
+    ck_assert_int_eq(glv_test_pg_int(T.conninfo, "SELECT count(*) FROM meter"), 0);
+    group_insert(7, 1);
+    double t0 = now_s();
+    while (results[7].done == 0 && now_s() - t0 < 10 &&
+           event_base_loop(T.core->base, EVLOOP_ONCE) == 0)
+        ;
+    ck_assert_msg(results[7].ok, "write 7: %s", results[7].sqlstate);
+}
+END_TEST
+
 START_TEST(batches_respect_max_size)
 {
     open_with_table("{\"group_commit_max_batch\": 50}");
@@ -519,6 +550,7 @@ static Suite *suite(void)
     tcase_add_test(tc, every_write_fails);
     tcase_add_test(tc, statements_run_in_order);
     tcase_add_test(tc, commit_time_failure_with_others_in_flight);
+    tcase_add_test(tc, session_ended_by_the_server_reads_as_lost);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -121,6 +121,13 @@ START_TEST(errors_with_sqlstate)
     s = query("SELECT count(*) FROM token", 0, NULL);
     ck_assert(s.ok);
     ck_assert_str_eq(s.values[0], "1");
+    /* the server ending the session under a statement (57P01) reads as a
+     * lost connection, and the pool goes on */
+    s = query("SELECT pg_terminate_backend(pg_backend_pid())", 0, NULL);
+    ck_assert(!s.ok);
+    ck_assert_msg(strcmp(s.sqlstate, "08006") == 0, "%s: %s", s.sqlstate, s.error);
+    s = query("SELECT count(*) FROM token", 0, NULL);
+    ck_assert_msg(s.ok, "%s", s.error);
     /* bad arguments are refused at once */
     ck_assert_int_lt(H->db_query(T.p, NULL, 0, NULL, on_result, &s), 0);
     ck_assert_int_lt(H->db_query(T.p, "SELECT $1", 1, NULL, on_result, &s), 0);
