@@ -111,6 +111,8 @@ static int upgrade(struct conn *c)
 static void send_frame(int fd, uint8_t opcode, const char *p, size_t n)
 {
     uint8_t out[IN_MAX + 16];
+    if (n > IN_MAX)
+        return; /* longer than any frame read */
     size_t h = 0;
     out[h++] = (uint8_t)(0x80 | opcode);
     if (n < 126) {
@@ -120,8 +122,6 @@ static void send_frame(int fd, uint8_t opcode, const char *p, size_t n)
         out[h++] = (uint8_t)(n >> 8);
         out[h++] = (uint8_t)n;
     }
-    if (n > IN_MAX)
-        return;
     memcpy(out + h, p, n);
     send_all(fd, out, h + n);
 }
